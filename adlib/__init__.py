@@ -1,0 +1,12 @@
+"""adlib: the shared, tested code behind the anomaly-detection notebooks.
+
+Submodules, one concern each: ``data`` (datasets, splits, windows), ``detectors`` (the
+scikit-learn-style detector contract and its implementations), ``metrics``, ``thresholds``,
+``nn`` (torch modules and the one training loop), ``plots``. ``setup`` seeds everything,
+pins threads and picks the device; every notebook calls it first.
+"""
+
+from adlib.seeding import setup
+
+__all__ = ["setup"]
+__version__ = "0.1.0"

@@ -1,0 +1,130 @@
+"""Leak-free train/validation/test splits for tabular anomaly detection (notebook 01).
+
+Two protocols. *Novelty detection* trains on normal rows only, so every anomaly goes to
+validation or test. *Outlier detection* trains on contaminated data, so anomalies are
+spread over all three parts with the same rate (stratified). In both, the three index sets
+are disjoint and cover every row exactly once; thresholds and hyperparameters are chosen
+on validation, and the test part is touched once, at the end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from adlib._validation import as_binary_labels, as_float_matrix, check_int, check_real
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row indices of the three parts plus the data they select."""
+
+    train_idx: np.ndarray
+    val_idx: np.ndarray
+    test_idx: np.ndarray
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_val: np.ndarray
+    y_val: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    def summary(self) -> dict[str, tuple[int, int]]:
+        """(rows, anomalies) for each part."""
+        return {
+            part: (len(y), int(y.sum()))
+            for part, y in (("train", self.y_train), ("val", self.y_val), ("test", self.y_test))
+        }
+
+
+def novelty_split(
+    X: object, y: object, *, val_size: float = 0.2, test_size: float = 0.2, seed: int = 0
+) -> Split:
+    """Split for novelty detection: train on normal rows only.
+
+    ``val_size`` and ``test_size`` are the shares of *normal* rows held out for validation
+    and test; the anomalies are divided between validation and test in the same ratio, so
+    none is ever seen in training. X: (n_samples, n_features); y: (n_samples,), 1 = anomaly.
+    """
+    X, y, rng = _check(X, y, val_size, test_size, seed)
+    normal, anomalous = np.flatnonzero(y == 0), np.flatnonzero(y == 1)
+    if anomalous.size < 2:
+        raise ValueError(
+            f"novelty_split needs at least 2 anomalies (one for validation, one for test), "
+            f"got {anomalous.size}."
+        )
+    n_val, n_test = _part_sizes(normal.size, val_size, test_size, "normal rows")
+    normal = rng.permutation(normal)
+    val_normal, test_normal = normal[:n_val], normal[n_val : n_val + n_test]
+    train = normal[n_val + n_test :]
+    anomalous = rng.permutation(anomalous)
+    n_val_anom = int(
+        np.clip(round(anomalous.size * val_size / (val_size + test_size)), 1, anomalous.size - 1)
+    )
+    val = np.concatenate([val_normal, anomalous[:n_val_anom]])
+    test = np.concatenate([test_normal, anomalous[n_val_anom:]])
+    return _make_split(X, y, train, val, test)
+
+
+def outlier_split(
+    X: object, y: object, *, val_size: float = 0.2, test_size: float = 0.2, seed: int = 0
+) -> Split:
+    """Stratified split for outlier detection: training data keeps its anomalies.
+
+    Each part has (up to rounding) the same anomaly rate as the whole; this is the setting
+    of unsupervised detectors fitted on the data as it comes.
+    """
+    X, y, rng = _check(X, y, val_size, test_size, seed)
+    parts: list[list[np.ndarray]] = [[], [], []]
+    for label in (0, 1):
+        rows = rng.permutation(np.flatnonzero(y == label))
+        n_val, n_test = _part_sizes(rows.size, val_size, test_size, f"rows with label {label}")
+        parts[1].append(rows[:n_val])
+        parts[2].append(rows[n_val : n_val + n_test])
+        parts[0].append(rows[n_val + n_test :])
+    train, val, test = (np.concatenate(p) for p in parts)
+    return _make_split(X, y, train, val, test)
+
+
+def _check(
+    X: object, y: object, val_size: float, test_size: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
+    X = as_float_matrix(X, "X")
+    y = as_binary_labels(y, "y", n=X.shape[0])
+    val_size = check_real(val_size, "val_size", low=0.0, high=1.0, inclusive=False)
+    test_size = check_real(test_size, "test_size", low=0.0, high=1.0, inclusive=False)
+    if val_size + test_size >= 1.0:
+        raise ValueError(
+            f"val_size + test_size must be below 1 to leave training data, got "
+            f"{val_size} + {test_size} = {val_size + test_size}."
+        )
+    seed = check_int(seed, "seed", low=0)
+    return X, y, np.random.default_rng(seed)
+
+
+def _part_sizes(n: int, val_size: float, test_size: float, what: str) -> tuple[int, int]:
+    n_val, n_test = round(n * val_size), round(n * test_size)
+    if min(n_val, n_test, n - n_val - n_test) < 1:
+        raise ValueError(
+            f"{n} {what} are too few to split into train/val/test with val_size={val_size} "
+            f"and test_size={test_size}; every part needs at least one row."
+        )
+    return n_val, n_test
+
+
+def _make_split(
+    X: np.ndarray, y: np.ndarray, train: np.ndarray, val: np.ndarray, test: np.ndarray
+) -> Split:
+    train, val, test = np.sort(train), np.sort(val), np.sort(test)
+    return Split(
+        train_idx=train,
+        val_idx=val,
+        test_idx=test,
+        X_train=X[train],
+        y_train=y[train],
+        X_val=X[val],
+        y_val=y[val],
+        X_test=X[test],
+        y_test=y[test],
+    )

@@ -1,0 +1,96 @@
+"""Detection metrics for scores where higher means more anomalous (notebook 00).
+
+Ranking metrics (PR-AUC, ROC-AUC) judge the scores before any threshold; the threshold
+metrics (precision, recall, F1, confusion counts) judge one decision rule. Under heavy
+imbalance PR-AUC is the informative one: a random scorer's PR-AUC equals the anomaly rate,
+while its ROC-AUC is 0.5 whatever the rate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
+
+from adlib._validation import as_binary_labels, as_float_vector, check_both_classes, check_real
+
+
+@dataclass(frozen=True)
+class ThresholdReport:
+    """Precision, recall and F1 of the rule ``score > threshold``, with its threshold."""
+
+    threshold: float
+    precision: float
+    recall: float
+    f1: float
+
+
+def pr_auc(y_true: object, scores: object) -> float:
+    """Area under the precision-recall curve, as average precision (step-wise, no interpolation).
+
+    y_true: (n,) with 1 = anomaly; scores: (n,), higher = more anomalous.
+    """
+    y, s = _check(y_true, scores)
+    return float(average_precision_score(y, s))
+
+
+def roc_auc(y_true: object, scores: object) -> float:
+    """Area under the ROC curve: the probability that a random anomaly outscores a random normal."""
+    y, s = _check(y_true, scores)
+    return float(roc_auc_score(y, s))
+
+
+def best_f1(y_true: object, scores: object) -> ThresholdReport:
+    """The highest F1 over all thresholds and the threshold that reaches it.
+
+    The returned threshold ``t`` is a score value such that flagging ``score > t`` gives the
+    reported F1 (it is the midpoint between the two neighbouring distinct scores, so it
+    transfers to new data sensibly). Choose it on validation data: on test data it is an
+    optimistic upper bound, not a result.
+    """
+    y, s = _check(y_true, scores)
+    precision, recall, cut = precision_recall_curve(y, s)
+    precision, recall = precision[:-1], recall[:-1]
+    f1 = np.divide(
+        2 * precision * recall,
+        precision + recall,
+        out=np.zeros_like(precision),
+        where=(precision + recall) > 0,
+    )
+    best = int(np.argmax(f1))
+    below = s[s < cut[best]]
+    threshold = (below.max() + cut[best]) / 2 if below.size else cut[best] - 1.0
+    return precision_recall_f1(y, s, float(threshold))
+
+
+def precision_recall_f1(y_true: object, scores: object, threshold: float) -> ThresholdReport:
+    """Precision, recall and F1 of flagging ``score > threshold`` (0 where undefined)."""
+    y, s = _check(y_true, scores, need_both=False)
+    threshold = check_real(threshold, "threshold")
+    counts = confusion_counts(y, (s > threshold).astype(np.int64))
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return ThresholdReport(threshold, float(precision), float(recall), float(f1))
+
+
+def confusion_counts(y_true: object, y_pred: object) -> dict[str, int]:
+    """True/false positives and negatives of 0/1 predictions: keys tn, fp, fn, tp."""
+    y = as_binary_labels(y_true, "y_true")
+    pred = as_binary_labels(y_pred, "y_pred", n=y.shape[0])
+    return {
+        "tn": int(((y == 0) & (pred == 0)).sum()),
+        "fp": int(((y == 0) & (pred == 1)).sum()),
+        "fn": int(((y == 1) & (pred == 0)).sum()),
+        "tp": int(((y == 1) & (pred == 1)).sum()),
+    }
+
+
+def _check(y_true: object, scores: object, need_both: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    s = as_float_vector(scores, "scores")
+    y = as_binary_labels(y_true, "y_true", n=s.shape[0])
+    if need_both:
+        check_both_classes(y, "y_true")
+    return y, s
