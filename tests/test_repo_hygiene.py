@@ -1,0 +1,92 @@
+"""Repository-level checks: pins, notebook skeleton, nbval markers and figures."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PIN = re.compile(r"^[A-Za-z0-9_.\-\[\]]+==[A-Za-z0-9_.+\-]+$")
+
+
+def requirement_lines() -> list[str]:
+    lines = (ROOT / "requirements.txt").read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_every_requirement_is_pinned_exactly():
+    unpinned = [line for line in requirement_lines() if not PIN.match(line)]
+    assert unpinned == []
+
+
+def test_torch_is_pinned_to_the_cpu_wheel_version():
+    assert "torch==2.13.0" in requirement_lines()
+
+
+@pytest.mark.parametrize(
+    "package",
+    ["jupyterlab", "papermill", "nbval", "ipykernel", "ipywidgets", "numpy", "pandas", "scipy",
+     "scikit-learn", "statsmodels", "matplotlib", "seaborn", "tqdm", "pytest", "hypothesis",
+     "ruff"],
+)
+def test_required_package_is_listed(package):
+    names = {line.split("==")[0].lower() for line in requirement_lines()}
+    assert package in names
+
+
+def test_environment_yml_uses_the_same_pins():
+    text = (ROOT / "environment.yml").read_text()
+    assert "python=3.11" in text
+    assert "-r requirements.txt" in text
+    assert "-e ." in text
+
+
+def test_there_are_notebooks():
+    assert [nb.name[:2] for nb in NOTEBOOKS][:2] == ["00", "01"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_a_parameters_cell_with_the_standard_names(path):
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    for name in ("SEED", "DEVICE", "PROFILE"):
+        assert re.search(rf"^{name} = ", tagged[0].source, re.MULTILINE), name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_the_skeleton(path):
+    nb = nbformat.read(path, as_version=4)
+    markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert markdown.lstrip().startswith("# ")
+    for heading in ("What the sources claim vs what we measured", "Summary",
+                    "Interview questions", "Exercises"):
+        assert heading in markdown, heading
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_executed_and_checked(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), "run `make run` and commit the outputs"
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert errors == []
+    assert any("# NBVAL_CHECK_OUTPUT" in c.source for c in code)
+    assert all("sys.path" not in c.source for c in code)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_figures_saved_by_a_notebook_exist(path):
+    source = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+    names = re.findall(r'savefig\(fig, "([^"]+)"\)', source)
+    missing = [n for n in names if not (ROOT / "figures" / f"{n}.png").is_file()]
+    assert missing == []
+
+
+def test_ci_runs_the_readme_test_command():
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+    assert "make test" in (ROOT / "README.md").read_text()
