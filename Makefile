@@ -46,9 +46,11 @@ test: test-unit test-notebooks
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests
 
-# Re-executes every notebook and compares the cells marked NBVAL_CHECK_OUTPUT.
+# Re-executes every notebook and compares the cells marked NBVAL_CHECK_OUTPUT; the figures
+# it draws go to build/ so that testing never rewrites the committed ones.
 test-notebooks: $(STAMP)
-	cd notebooks && $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
+	mkdir -p build/nbval-figures
+	cd notebooks && ADLIB_FIGURES_DIR=$(CURDIR)/build/nbval-figures $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with $(SANITIZE) $(NOTEBOOKS)
 
 lint: $(STAMP)

@@ -59,9 +59,23 @@ def best_f1(y_true: object, scores: object) -> ThresholdReport:
         where=(precision + recall) > 0,
     )
     best = int(np.argmax(f1))
-    below = s[s < cut[best]]
-    threshold = (below.max() + cut[best]) / 2 if below.size else cut[best] - 1.0
-    return precision_recall_f1(y, s, float(threshold))
+    threshold = _threshold_below(s, float(cut[best]))
+    return precision_recall_f1(y, s, threshold)
+
+
+def _threshold_below(scores: np.ndarray, cut: float) -> float:
+    """A finite t with ``score > t`` exactly for the scores >= ``cut`` (midpoint when it can)."""
+    below = scores[scores < cut]
+    if below.size:
+        low = float(below.max())
+        threshold = (low + cut) / 2
+        if not np.isfinite(threshold):  # the sum overflowed near the float maximum
+            threshold = low / 2 + cut / 2
+        # adjacent floats have no midpoint: it rounds onto one of them, so take the lower
+        return threshold if low <= threshold < cut else low
+    threshold = cut - 1.0
+    # for |cut| >= 2**53, cut - 1 rounds back to cut; step down to the next float instead
+    return threshold if threshold < cut else float(np.nextafter(cut, -np.inf))
 
 
 def precision_recall_f1(y_true: object, scores: object, threshold: float) -> ThresholdReport:

@@ -110,8 +110,15 @@ class FPRThreshold(Threshold):
 
     def _fit(self, scores, y):
         normal = np.sort(_normal_scores(scores, y, minimum=1))
-        allowed = int(np.floor(self.target_fpr * normal.size))
-        return normal[normal.size - 1 - allowed]
+        n = normal.size
+        allowed = int(np.floor(self.target_fpr * n))
+        # target_fpr * n can round across an integer (0.29 * 100 = 28.999...): settle on the
+        # largest number of alarms whose rate allowed / n still meets the target
+        while allowed > 0 and allowed / n > self.target_fpr:
+            allowed -= 1
+        while allowed + 1 < n and (allowed + 1) / n <= self.target_fpr:
+            allowed += 1
+        return normal[n - 1 - allowed]
 
 
 class F1OptimalThreshold(Threshold):

@@ -29,9 +29,24 @@ def test_torch_is_pinned_to_the_cpu_wheel_version():
 
 @pytest.mark.parametrize(
     "package",
-    ["jupyterlab", "papermill", "nbval", "ipykernel", "ipywidgets", "numpy", "pandas", "scipy",
-     "scikit-learn", "statsmodels", "matplotlib", "seaborn", "tqdm", "pytest", "hypothesis",
-     "ruff"],
+    [
+        "jupyterlab",
+        "papermill",
+        "nbval",
+        "ipykernel",
+        "ipywidgets",
+        "numpy",
+        "pandas",
+        "scipy",
+        "scikit-learn",
+        "statsmodels",
+        "matplotlib",
+        "seaborn",
+        "tqdm",
+        "pytest",
+        "hypothesis",
+        "ruff",
+    ],
 )
 def test_required_package_is_listed(package):
     names = {line.split("==")[0].lower() for line in requirement_lines()}
@@ -63,8 +78,12 @@ def test_notebook_follows_the_skeleton(path):
     nb = nbformat.read(path, as_version=4)
     markdown = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert markdown.lstrip().startswith("# ")
-    for heading in ("What the sources claim vs what we measured", "Summary",
-                    "Interview questions", "Exercises"):
+    for heading in (
+        "What the sources claim vs what we measured",
+        "Summary",
+        "Interview questions",
+        "Exercises",
+    ):
         assert heading in markdown, heading
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from adlib._validation import as_binary_labels, as_float_matrix, check_int
+from adlib._validation import _as_numeric_array, as_binary_labels, as_float_matrix, check_int
 
 
 def sliding_windows(values: object, window: int, stride: int = 1) -> np.ndarray:
@@ -18,8 +18,8 @@ def sliding_windows(values: object, window: int, stride: int = 1) -> np.ndarray:
     (n_windows, window, n_channels) with n_windows = (n_steps - window) // stride + 1.
     Window ``i`` covers steps ``i*stride`` to ``i*stride + window - 1``.
     """
-    array = np.asarray(values, dtype=np.float64) if values is not None else values
-    if isinstance(array, np.ndarray) and array.ndim == 1:
+    array = _as_numeric_array(values, "values")
+    if array.ndim == 1:
         array = array[:, None]
     array = as_float_matrix(array, "values")
     window = check_int(window, "window", low=1)

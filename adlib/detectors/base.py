@@ -38,14 +38,7 @@ class BaseDetector(BaseEstimator):
 
     def score_samples(self, X: object) -> np.ndarray:
         """Anomaly score of each row of X, shape (n_samples,); higher = more anomalous."""
-        if not hasattr(self, "n_features_in_"):
-            raise ValueError(
-                f"This {type(self).__name__} is not fitted yet; call .fit(X_train) before "
-                ".score_samples(X)."
-            )
-        X = as_float_matrix(X, "X")
-        check_n_features(X, self.n_features_in_)
-        return np.asarray(self._score(X), dtype=np.float64)
+        return np.asarray(self._score(self._check_fitted_X(X, "score_samples")), dtype=np.float64)
 
     def predict(self, X: object, threshold: Threshold | float) -> np.ndarray:
         """0/1 decisions for the rows of X: 1 where the score exceeds ``threshold``.
@@ -61,6 +54,17 @@ class BaseDetector(BaseEstimator):
             "threshold must be a fitted adlib.thresholds.Threshold or a number, got "
             f"{type(threshold).__name__}."
         )
+
+    def _check_fitted_X(self, X: object, method: str) -> np.ndarray:
+        """Raise unless fitted; return X as a finite float matrix with the fitted features."""
+        if not hasattr(self, "n_features_in_"):
+            raise ValueError(
+                f"This {type(self).__name__} is not fitted yet; call .fit(X_train) before "
+                f".{method}(X)."
+            )
+        X = as_float_matrix(X, "X")
+        check_n_features(X, self.n_features_in_)
+        return X
 
     def _fit(self, X: np.ndarray) -> None:
         raise NotImplementedError

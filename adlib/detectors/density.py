@@ -21,6 +21,8 @@ from adlib.detectors.base import (
 )
 
 _LOG_2PI = float(np.log(2 * np.pi))
+# Share of a feature's variance left unexplained by the others below which Σ is singular.
+_COLLINEAR_TOL = 1e-10
 
 
 class PerFeatureGaussian(BaseDetector):
@@ -37,10 +39,13 @@ class PerFeatureGaussian(BaseDetector):
         self.var_ = X.var(axis=0)
 
     def _score(self, X):
-        return -self.log_density(X)
+        return -self._log_density(X)
 
     def log_density(self, X: np.ndarray) -> np.ndarray:
         """log p(x) for each row, shape (n_samples,), in nats."""
+        return self._log_density(self._check_fitted_X(X, "log_density"))
+
+    def _log_density(self, X: np.ndarray) -> np.ndarray:
         z2 = (X - self.mean_) ** 2 / self.var_
         return -0.5 * (z2 + np.log(self.var_) + _LOG_2PI).sum(axis=1)
 
@@ -70,24 +75,38 @@ class MultivariateGaussian(BaseDetector):
         try:
             self._cholesky = np.linalg.cholesky(self.covariance_)
         except np.linalg.LinAlgError:
+            self._cholesky = None
+        # An exactly collinear feature rarely makes the factorisation fail: rounding leaves
+        # a tiny positive pivot instead. Without regularisation, treat a feature whose
+        # variance is (almost) entirely explained by the previous ones as singular too.
+        if self._cholesky is None or (
+            reg == 0
+            and (np.diag(self._cholesky) ** 2 / np.diag(self.covariance_)).min() < _COLLINEAR_TOL
+        ):
             raise ValueError(
                 "the covariance matrix is singular (features are collinear); increase "
                 "reg_covar or drop redundant features."
-            ) from None
+            )
 
     def _score(self, X):
-        return -self.log_density(X)
+        return -self._log_density(X)
 
     def mahalanobis(self, X: np.ndarray) -> np.ndarray:
         """Mahalanobis distance of each row to the mean, shape (n_samples,)."""
-        solved = np.linalg.solve(self._cholesky, (X - self.mean_).T)
-        return np.sqrt((solved**2).sum(axis=0))
+        return self._mahalanobis(self._check_fitted_X(X, "mahalanobis"))
 
     def log_density(self, X: np.ndarray) -> np.ndarray:
         """log N(x; μ, Σ) for each row, shape (n_samples,), in nats."""
+        return self._log_density(self._check_fitted_X(X, "log_density"))
+
+    def _mahalanobis(self, X: np.ndarray) -> np.ndarray:
+        solved = np.linalg.solve(self._cholesky, (X - self.mean_).T)
+        return np.sqrt((solved**2).sum(axis=0))
+
+    def _log_density(self, X: np.ndarray) -> np.ndarray:
         log_det = 2.0 * np.log(np.diag(self._cholesky)).sum()
         d = X.shape[1]
-        return -0.5 * (self.mahalanobis(X) ** 2 + log_det + d * _LOG_2PI)
+        return -0.5 * (self._mahalanobis(X) ** 2 + log_det + d * _LOG_2PI)
 
 
 class KDEDetector(BaseDetector):

@@ -1,0 +1,441 @@
+"""adlib.detectors: the shared contract, cross-checks against scipy/scikit-learn, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import multivariate_normal, norm
+from sklearn.base import clone
+from sklearn.covariance import EmpiricalCovariance
+from sklearn.ensemble import IsolationForest
+from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import KernelDensity
+from sklearn.preprocessing import StandardScaler
+
+import adlib.detectors as detectors
+from adlib.detectors import (
+    BaseDetector,
+    GMMDetector,
+    IQRDetector,
+    IsolationForestDetector,
+    KDEDetector,
+    MultivariateGaussian,
+    PerFeatureGaussian,
+    RandomDetector,
+    ZScoreDetector,
+)
+from adlib.thresholds import PercentileThreshold
+
+# Every detector with every constructor argument given explicitly (non-default where that is
+# cheap), so that get_params can be compared with exactly what was passed.
+CONTRACT_PARAMS: dict[str, dict] = {
+    "GMMDetector": {
+        "n_components": 2,
+        "covariance_type": "full",
+        "reg_covar": 1e-5,
+        "standardize": True,
+        "random_state": 0,
+    },
+    "IQRDetector": {},
+    "IsolationForestDetector": {"n_estimators": 25, "max_samples": 64, "random_state": 0},
+    "KDEDetector": {"bandwidth": 0.8, "kernel": "gaussian", "standardize": True},
+    "MultivariateGaussian": {"reg_covar": 1e-6},
+    "PerFeatureGaussian": {},
+    "RandomDetector": {"random_state": 0},
+    "ZScoreDetector": {},
+}
+DETECTOR_NAMES = sorted(CONTRACT_PARAMS)
+REJECT_CONSTANT = {"IQRDetector", "MultivariateGaussian", "PerFeatureGaussian", "ZScoreDetector"}
+
+
+def make(name: str) -> BaseDetector:
+    return getattr(detectors, name)(**CONTRACT_PARAMS[name])
+
+
+@pytest.fixture
+def X_train(gaussian_data):
+    return gaussian_data[:150]
+
+
+@pytest.fixture
+def X_new(gaussian_data):
+    return gaussian_data[150:]
+
+
+def test_contract_covers_every_exported_detector():
+    exported = {name for name in detectors.__all__ if name != "BaseDetector"}
+    assert exported == set(CONTRACT_PARAMS)
+    for name in exported:
+        assert issubclass(getattr(detectors, name), BaseDetector)
+
+
+def test_base_detector_is_abstract(X_train):
+    with pytest.raises(NotImplementedError):
+        BaseDetector().fit(X_train)
+
+
+# --- the contract, for every detector -----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_fit_returns_self_and_records_n_features(name, X_train):
+    detector = make(name)
+    assert detector.fit(X_train) is detector
+    assert detector.n_features_in_ == 3
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_scores_have_one_finite_value_per_row(name, X_train, X_new):
+    detector = make(name).fit(X_train)
+    for X in (X_train, X_new, X_new[:1], X_new.tolist()):
+        scores = detector.score_samples(X)
+        assert scores.shape == (len(X),)
+        assert scores.dtype == np.float64
+        assert np.isfinite(scores).all()
+
+
+@pytest.mark.parametrize("name", sorted(set(DETECTOR_NAMES) - {"RandomDetector"}))
+def test_higher_score_means_more_anomalous(name, X_train):
+    detector = make(name).fit(X_train)
+    far = X_train.mean(axis=0) + 15 * X_train.std(axis=0)
+    scores = detector.score_samples(np.vstack([X_train, far]))
+    assert scores[-1] > scores[:-1].max()
+    # the centre of the training data is among the most normal points
+    centre = detector.score_samples(X_train.mean(axis=0, keepdims=True))[0]
+    assert centre < np.percentile(scores[:-1], 25)
+
+
+def test_random_detector_scores_are_uniform_noise(X_train):
+    scores = RandomDetector(random_state=1).fit(X_train).score_samples(np.zeros((4000, 3)))
+    assert ((scores >= 0) & (scores < 1)).all()
+    assert scores.mean() == pytest.approx(0.5, abs=0.02)
+    # and they do not depend on the data at all
+    other = RandomDetector(random_state=1).fit(X_train).score_samples(np.ones((4000, 3)))
+    np.testing.assert_array_equal(scores, other)
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_refit_with_same_random_state_gives_identical_scores(name, X_train, X_new):
+    first = make(name).fit(X_train).score_samples(X_new)
+    detector = make(name).fit(X_train)
+    detector.fit(X_train)  # refitting the same object must also restart from scratch
+    np.testing.assert_array_equal(detector.score_samples(X_new), first)
+
+
+@pytest.mark.parametrize("name", ["GMMDetector", "IsolationForestDetector", "RandomDetector"])
+def test_random_state_matters(name, X_train, X_new):
+    base = make(name)
+    a = base.set_params(random_state=1).fit(X_train).score_samples(X_new)
+    b = clone(base).set_params(random_state=2).fit(X_train).score_samples(X_new)
+    assert not np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_get_params_returns_constructor_args_untouched(name, X_train):
+    params = CONTRACT_PARAMS[name]
+    detector = make(name)
+    got = detector.get_params()
+    assert got == params
+    for key, value in params.items():
+        assert got[key] is value
+    detector.fit(X_train)
+    assert detector.get_params() == params
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_clone_gives_unfitted_copy_with_same_params(name, X_train, X_new):
+    fitted = make(name).fit(X_train)
+    copy = clone(fitted)
+    assert type(copy) is type(fitted)
+    assert copy is not fitted
+    assert copy.get_params() == fitted.get_params()
+    assert not hasattr(copy, "n_features_in_")
+    with pytest.raises(ValueError, match="not fitted yet"):
+        copy.score_samples(X_new)
+    np.testing.assert_array_equal(
+        copy.fit(X_train).score_samples(X_new), make(name).fit(X_train).score_samples(X_new)
+    )
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_predict_with_threshold_object_and_number(name, X_train, X_new):
+    detector = make(name).fit(X_train)
+    rule = PercentileThreshold(90).fit(detector.score_samples(X_train))
+    scores = detector.fit(X_train).score_samples(X_new)  # refit: RandomDetector's stream restarts
+
+    pred = detector.fit(X_train).predict(X_new, rule)
+    assert pred.dtype == np.int64
+    assert set(np.unique(pred)) <= {0, 1}
+    np.testing.assert_array_equal(pred, (scores > rule.threshold_).astype(int))
+
+    cut = float(np.median(scores))
+    by_number = detector.fit(X_train).predict(X_new, cut)
+    np.testing.assert_array_equal(by_number, (scores > cut).astype(int))
+    assert by_number.sum() == len(X_new) // 2
+    by_int = detector.fit(X_train).predict(X_new, np.int64(10**6))
+    assert by_int.sum() == 0
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+@pytest.mark.parametrize("bad", ["0.5", None, True, [0.5], PercentileThreshold])
+def test_predict_rejects_other_threshold_types(name, bad, X_train, X_new):
+    detector = make(name).fit(X_train)
+    with pytest.raises(TypeError, match=r"threshold must be a fitted adlib\.thresholds\.Threshold"):
+        detector.predict(X_new, bad)
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_predict_rejects_unfitted_rule_and_nan_threshold(name, X_train, X_new):
+    detector = make(name).fit(X_train)
+    with pytest.raises(ValueError, match="PercentileThreshold is not fitted yet"):
+        detector.predict(X_new, PercentileThreshold())
+    with pytest.raises(ValueError, match="threshold must be finite"):
+        detector.predict(X_new, float("nan"))
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_unfitted_use_is_rejected(name, X_new):
+    detector = make(name)
+    with pytest.raises(ValueError, match=r"not fitted yet; call \.fit\(X_train\)"):
+        detector.score_samples(X_new)
+    with pytest.raises(ValueError, match="fit"):
+        detector.predict(X_new, 0.5)
+
+
+# --- bad input, for every detector --------------------------------------------------------
+
+
+def _with(X: np.ndarray, value: float) -> np.ndarray:
+    X = X.copy()
+    X[3, 1] = value
+    return X
+
+
+BAD_X = [
+    ("nan", lambda X: _with(X, np.nan), ValueError, "X contains 1 NaN and 0 infinite"),
+    ("inf", lambda X: _with(X, np.inf), ValueError, "X contains 0 NaN and 1 infinite"),
+    ("-inf", lambda X: _with(X, -np.inf), ValueError, "X contains 0 NaN and 1 infinite"),
+    ("1-D", lambda X: X[:, 0], ValueError, r"X must be 2-D .*X\.reshape\(-1, 1\)"),
+    ("3-D", lambda X: X[:, :, None], ValueError, "X must be 2-D"),
+    ("empty", lambda X: X[:0], ValueError, "X has 0 samples"),
+    ("no features", lambda X: X[:, :0], ValueError, "X has no features"),
+    ("None", lambda X: None, TypeError, "X is None"),
+    ("strings", lambda X: X.astype(str).astype(object) + "x", TypeError, "could not be converted"),
+]
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+@pytest.mark.parametrize(("case", "corrupt", "error", "match"), BAD_X, ids=[b[0] for b in BAD_X])
+def test_fit_rejects_bad_X(name, case, corrupt, error, match, X_train):
+    with pytest.raises(error, match=match):
+        make(name).fit(corrupt(X_train))
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+@pytest.mark.parametrize(("case", "corrupt", "error", "match"), BAD_X, ids=[b[0] for b in BAD_X])
+def test_score_and_predict_reject_bad_X(name, case, corrupt, error, match, X_train, X_new):
+    detector = make(name).fit(X_train)
+    with pytest.raises(error, match=match):
+        detector.score_samples(corrupt(X_new))
+    with pytest.raises(error, match=match):
+        detector.predict(corrupt(X_new), 0.5)
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_mismatched_feature_count_is_rejected(name, X_train, X_new):
+    detector = make(name).fit(X_train)
+    with pytest.raises(ValueError, match="X has 2 features but the detector was fitted on 3"):
+        detector.score_samples(X_new[:, :2])
+    with pytest.raises(ValueError, match="X has 4 features but the detector was fitted on 3"):
+        detector.score_samples(np.hstack([X_new, X_new[:, :1]]))
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_too_few_training_rows(name, X_train):
+    detector = make(name)
+    if name == "RandomDetector":
+        assert detector.fit(X_train[:1]).score_samples(X_train).shape == (150,)
+    else:
+        with pytest.raises(ValueError, match="X has 1 samples but at least 2 are needed"):
+            detector.fit(X_train[:1])
+
+
+@pytest.mark.parametrize("name", DETECTOR_NAMES)
+def test_constant_features(name, X_train, X_new):
+    X = X_train.copy()
+    X[:, 1] = 4.0
+    detector = make(name)
+    if name in REJECT_CONSTANT:
+        with pytest.raises(ValueError, match=r"cannot model constant features: columns \[1\]"):
+            detector.fit(X)
+    else:
+        assert np.isfinite(detector.fit(X).score_samples(X_new)).all()
+
+
+# --- cross-checks against scipy and scikit-learn ------------------------------------------
+
+
+def test_per_feature_gaussian_matches_scipy_norm(X_train, X_new):
+    detector = PerFeatureGaussian().fit(X_train)
+    mean, std = X_train.mean(axis=0), X_train.std(axis=0)  # MLE: ddof=0
+    expected = norm.logpdf(X_new, loc=mean, scale=std).sum(axis=1)
+    np.testing.assert_allclose(detector.log_density(X_new), expected, rtol=1e-12)
+    np.testing.assert_allclose(detector.score_samples(X_new), -expected, rtol=1e-12)
+
+
+def test_multivariate_gaussian_matches_scipy_and_sklearn(X_train, X_new):
+    detector = MultivariateGaussian(reg_covar=0.0).fit(X_train)
+    cov = np.cov(X_train, rowvar=False, bias=True)
+    np.testing.assert_allclose(detector.covariance_, cov, rtol=1e-12)
+    expected = multivariate_normal(mean=X_train.mean(axis=0), cov=cov).logpdf(X_new)
+    np.testing.assert_allclose(detector.log_density(X_new), expected, rtol=1e-10)
+    np.testing.assert_allclose(detector.score_samples(X_new), -expected, rtol=1e-10)
+    squared = EmpiricalCovariance().fit(X_train).mahalanobis(X_new)  # squared distances
+    np.testing.assert_allclose(detector.mahalanobis(X_new) ** 2, squared, rtol=1e-10)
+
+
+def test_multivariate_gaussian_sees_correlation_that_per_feature_misses(rng):
+    # x2 ≈ x1: the point (2, -2) is normal in each feature but breaks the correlation
+    x1 = rng.normal(size=500)
+    X = np.column_stack([x1, x1 + 0.1 * rng.normal(size=500)])
+    odd = np.array([[2.0, -2.0]])
+    usual = np.array([[2.0, 2.0]])
+    full = MultivariateGaussian().fit(X)
+    naive = PerFeatureGaussian().fit(X)
+    assert full.score_samples(odd)[0] > full.score_samples(usual)[0] + 100
+    assert naive.score_samples(odd)[0] == pytest.approx(naive.score_samples(usual)[0], abs=0.5)
+
+
+def test_multivariate_gaussian_reg_covar_is_added_to_the_diagonal(X_train):
+    plain = MultivariateGaussian(reg_covar=0.0).fit(X_train).covariance_
+    regularised = MultivariateGaussian(reg_covar=0.5).fit(X_train).covariance_
+    np.testing.assert_allclose(regularised - plain, 0.5 * np.eye(3), atol=1e-12)
+
+
+def test_isolation_forest_is_negated_sklearn_score(X_train, X_new):
+    params = {"n_estimators": 30, "max_samples": 50, "random_state": 7}
+    ours = IsolationForestDetector(**params).fit(X_train).score_samples(X_new)
+    reference = IsolationForest(**params).fit(X_train).score_samples(X_new)
+    np.testing.assert_array_equal(ours, -reference)
+    assert ((ours > 0) & (ours < 1)).all()
+
+
+@pytest.mark.parametrize("bandwidth", ["scott", "silverman", 0.5])
+def test_kde_matches_sklearn_on_standardised_data(X_train, X_new, bandwidth):
+    ours = KDEDetector(bandwidth=bandwidth).fit(X_train).score_samples(X_new)
+    scaler = StandardScaler().fit(X_train)
+    kde = KernelDensity(bandwidth=bandwidth).fit(scaler.transform(X_train))
+    np.testing.assert_allclose(ours, -kde.score_samples(scaler.transform(X_new)), rtol=1e-12)
+
+
+def test_kde_without_standardising_uses_raw_data(X_train, X_new):
+    ours = KDEDetector(bandwidth=0.7, kernel="tophat", standardize=False).fit(X_train)
+    kde = KernelDensity(bandwidth=0.7, kernel="tophat").fit(X_train)
+    near = X_train[:10] + 0.01  # inside the tophat support, so the density is finite
+    np.testing.assert_allclose(ours.score_samples(near), -kde.score_samples(near), rtol=1e-12)
+
+
+@pytest.mark.parametrize("covariance_type", ["full", "diag"])
+def test_gmm_matches_sklearn_on_standardised_data(X_train, X_new, covariance_type):
+    ours = GMMDetector(n_components=3, covariance_type=covariance_type, random_state=0)
+    ours.fit(X_train)
+    scaler = StandardScaler().fit(X_train)
+    gmm = GaussianMixture(
+        n_components=3, covariance_type=covariance_type, reg_covar=1e-6, random_state=0
+    ).fit(scaler.transform(X_train))
+    np.testing.assert_allclose(
+        ours.score_samples(X_new), -gmm.score_samples(scaler.transform(X_new)), rtol=1e-12
+    )
+
+
+def test_zscore_detector_is_max_abs_z(X_train, X_new):
+    detector = ZScoreDetector().fit(X_train)
+    z = np.abs((X_new - X_train.mean(axis=0)) / X_train.std(axis=0))
+    np.testing.assert_allclose(detector.score_samples(X_new), z.max(axis=1), rtol=1e-12)
+
+
+def test_iqr_detector_score_above_1_5_is_tukeys_fence(X_train, X_new):
+    detector = IQRDetector().fit(X_train)
+    q1, q3 = np.percentile(X_train, [25, 75], axis=0)
+    iqr = q3 - q1
+    outside = ((X_new < q1 - 1.5 * iqr) | (X_new > q3 + 1.5 * iqr)).any(axis=1)
+    np.testing.assert_array_equal(detector.score_samples(X_new) > 1.5, outside)
+    # inside the box every score is negative
+    assert detector.score_samples(np.median(X_train, axis=0, keepdims=True))[0] < 0
+
+
+def test_iqr_detector_falls_back_to_scaled_std_when_iqr_is_zero():
+    X = np.zeros((20, 2))
+    X[:, 0] = np.arange(20.0)
+    X[-3:, 1] = [1.0, 2.0, 3.0]  # over half the values equal: Q1 = Q3 = 0 but not constant
+    detector = IQRDetector().fit(X)
+    assert detector.scale_[1] == pytest.approx(1.349 * X[:, 1].std())
+    assert np.isfinite(detector.score_samples(X)).all()
+
+
+# --- parameter checks ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("detector", "error", "match"),
+    [
+        (IsolationForestDetector(n_estimators=0), ValueError, r"n_estimators must be in \[1"),
+        (IsolationForestDetector(n_estimators=2.5), TypeError, "n_estimators must be an integer"),
+        (IsolationForestDetector(max_samples="all"), ValueError, "max_samples"),
+        (IsolationForestDetector(max_samples=-3), ValueError, "max_samples"),
+        (KDEDetector(bandwidth=0.0), ValueError, r"bandwidth must be in \(0.0, inf\)"),
+        (KDEDetector(bandwidth=-1.0), ValueError, r"bandwidth must be in \(0.0, inf\)"),
+        (KDEDetector(bandwidth=float("nan")), ValueError, "bandwidth must be finite"),
+        (KDEDetector(bandwidth="wide"), ValueError, "bandwidth must be a positive number"),
+        (KDEDetector(kernel="triangle"), ValueError, "kernel"),
+        (GMMDetector(n_components=0), ValueError, r"n_components must be in \[1"),
+        (GMMDetector(n_components=1.0), TypeError, "n_components must be an integer"),
+        (GMMDetector(n_components=500), ValueError, "n_components=500 exceeds the 150"),
+        (GMMDetector(covariance_type="round"), ValueError, "covariance_type"),
+        (MultivariateGaussian(reg_covar=-1e-3), ValueError, r"reg_covar must be in \[0.0"),
+        (MultivariateGaussian(reg_covar="small"), TypeError, "reg_covar must be a real number"),
+        (MultivariateGaussian(reg_covar=np.inf), ValueError, "reg_covar must be finite"),
+    ],
+)
+def test_bad_parameters_are_rejected_at_fit(detector, error, match, X_train):
+    with pytest.raises(error, match=match):
+        detector.fit(X_train)
+
+
+def test_multivariate_gaussian_needs_enough_rows_or_regularisation(X_train):
+    with pytest.raises(ValueError, match="3 rows cannot estimate a full covariance of 3"):
+        MultivariateGaussian(reg_covar=0.0).fit(X_train[:3])
+    regularised = MultivariateGaussian(reg_covar=0.1).fit(X_train[:3])
+    assert np.isfinite(regularised.score_samples(X_train)).all()
+
+
+def test_multivariate_gaussian_rejects_singular_covariance(X_train):
+    collinear = np.column_stack([X_train, X_train[:, 0]])
+    with pytest.raises(ValueError, match="covariance matrix is singular"):
+        MultivariateGaussian(reg_covar=0.0).fit(collinear)
+    assert np.isfinite(MultivariateGaussian().fit(collinear).score_samples(collinear)).all()
+
+
+# --- the public density helpers validate their input like score_samples -------------------
+
+
+@pytest.mark.parametrize(
+    ("detector", "method"),
+    [
+        (PerFeatureGaussian(), "log_density"),
+        (MultivariateGaussian(), "log_density"),
+        (MultivariateGaussian(), "mahalanobis"),
+    ],
+)
+def test_density_helpers_reject_bad_input(detector, method, X_train, X_new):
+    with pytest.raises(ValueError, match="not fitted yet"):
+        getattr(detector, method)(X_new)
+    detector.fit(X_train)
+    helper = getattr(detector, method)
+    assert helper(X_new.tolist()).shape == (len(X_new),)
+    with pytest.raises(ValueError, match="X contains 1 NaN"):
+        helper(_with(X_new, np.nan))
+    with pytest.raises(ValueError, match="X has 2 features but the detector was fitted on 3"):
+        helper(X_new[:, :2])
+    with pytest.raises(ValueError, match="X must be 2-D"):
+        helper(X_new[0])
