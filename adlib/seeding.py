@@ -25,29 +25,25 @@ def setup(seed: int, threads: int = 1, device: str = "auto", *, verbose: bool = 
     """
     import torch
 
+    from adlib.nn.training import resolve_device
+
     seed = check_int(seed, "seed", low=0, high=2**32 - 1)
     threads = check_int(threads, "threads", low=1)
     if not isinstance(device, str) or device not in _DEVICES:
         raise ValueError(f"device must be one of {_DEVICES}, got {device!r}.")
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            "device='cuda' was requested but torch sees no CUDA GPU; use device='auto' to "
-            "fall back to the CPU, or install a CUDA build of torch on a machine with a GPU."
-        )
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    chosen = resolve_device(device)
 
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 -- legacy global state, for code that still uses it
     torch.manual_seed(seed)
-    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
     threadpool_limits(limits=threads)
     torch.set_num_threads(threads)
     torch.use_deterministic_algorithms(True, warn_only=True)
 
-    use_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
-    chosen = torch.device("cuda" if use_cuda else "cpu")
     if verbose:
-        if use_cuda:
+        if chosen.type == "cuda":
             name = torch.cuda.get_device_name(chosen)
             print(f"Using GPU: {name} (bf16 autocast for training). seed={seed}, threads={threads}")
         else:
