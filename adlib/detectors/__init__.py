@@ -6,22 +6,38 @@
 
 from adlib.detectors.base import BaseDetector
 from adlib.detectors.baselines import IQRDetector, RandomDetector, ZScoreDetector
-from adlib.detectors.classical import IsolationForestDetector
+from adlib.detectors.classical import IsolationForestDetector, LOFDetector, OneClassSVMDetector
 from adlib.detectors.density import (
     GMMDetector,
     KDEDetector,
     MultivariateGaussian,
     PerFeatureGaussian,
 )
+from adlib.detectors.neural import (
+    AutoencoderDetector,
+    DenoisingAutoencoderDetector,
+    GANomalyDetector,
+    NeuralDetector,
+    ResidualAutoencoderDetector,
+    VAEDetector,
+)
 
 __all__ = [
+    "AutoencoderDetector",
     "BaseDetector",
+    "DenoisingAutoencoderDetector",
+    "GANomalyDetector",
     "GMMDetector",
     "IQRDetector",
     "IsolationForestDetector",
     "KDEDetector",
+    "LOFDetector",
     "MultivariateGaussian",
+    "NeuralDetector",
+    "OneClassSVMDetector",
     "PerFeatureGaussian",
     "RandomDetector",
+    "ResidualAutoencoderDetector",
+    "VAEDetector",
     "ZScoreDetector",
 ]

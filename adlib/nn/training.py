@@ -2,10 +2,12 @@
 
 ``fit`` trains any ``torch.nn.Module`` with a loss you pass as a function of (model,
 batch), so the same loop serves autoencoders (batch = (x,)), VAEs (loss = −ELBO) and
-classifiers (batch = (x, y)). It moves data to the device, uses bf16 autocast on CUDA,
-stops early when the validation loss stops improving, restores the best weights and shows
-a tqdm progress bar. On the CPU, at a fixed seed and thread count, two runs give
-bit-identical weights and history.
+classifiers (batch = (x, y)). Adversarial models (notebook 05) name their *players*: the loss
+function then returns one loss per player, and each player's optimiser steps on its own
+loss. The loop moves data to the device, uses bf16 autocast on CUDA, stops early when the
+validation loss stops improving, restores the best weights and shows a tqdm progress bar.
+On the CPU, at a fixed seed and thread count, two runs give bit-identical weights and
+history.
 """
 
 from __future__ import annotations
@@ -23,15 +25,22 @@ from tqdm.auto import tqdm
 
 from adlib._validation import check_int, check_real
 
-LossFn = Callable[[nn.Module, tuple[torch.Tensor, ...]], torch.Tensor]
+LossFn = Callable[[nn.Module, tuple[torch.Tensor, ...]], "torch.Tensor | dict[str, torch.Tensor]"]
 
 
 @dataclass
 class History:
-    """Per-epoch mean losses, the epoch whose weights were kept, and the wall time (s)."""
+    """Per-epoch mean losses, the epoch whose weights were kept, and the wall time (s).
+
+    ``train_loss``/``val_loss`` follow the monitored loss (the only one for a single-player
+    model); ``train_losses``/``val_losses`` hold every named loss a multi-player loss function
+    returns, e.g. ``{"generator": [...], "discriminator": [...]}``.
+    """
 
     train_loss: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
+    train_losses: dict[str, list[float]] = field(default_factory=dict)
+    val_losses: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = -1
     stopped_early: bool = False
     seconds: float = 0.0
@@ -91,6 +100,8 @@ def fit(
     device: str | torch.device = "auto",
     progress: bool = True,
     desc: str = "training",
+    players: dict[str, nn.Module] | None = None,
+    monitor: str | None = None,
 ) -> History:
     """Train ``model`` in place with Adam and early stopping; returns its :class:`History`.
 
@@ -100,6 +111,13 @@ def fit(
     epochs without the validation loss improving by more than ``min_delta``, and the
     weights of the best epoch are restored. Shuffling uses its own generator seeded by
     ``seed``, so the global random state does not change the batch order.
+
+    ``players`` (for adversarial training) maps a loss name to the sub-module it trains, e.g.
+    ``{"discriminator": model.discriminator, "generator": model.generator}``. ``loss_fn`` then
+    returns a dict with (at least) those names; each player gets its own Adam optimiser and,
+    on every batch, the gradient of its own loss only (all players step on the same forward
+    pass). Extra keys in the dict are logged, not optimised. ``monitor`` names the loss whose
+    validation value drives early stopping (default: the first player).
     """
     epochs = check_int(epochs, "epochs", low=1)
     batch_size = check_int(batch_size, "batch_size", low=1)
@@ -111,13 +129,17 @@ def fit(
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}.")
     device = resolve_device(device)
+    players, monitor = _check_players(model, players, monitor)
     train_set, val_set = as_dataset(train, "train"), as_dataset(val, "val")
 
     generator = torch.Generator().manual_seed(seed)
     train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator)
     val_loader = DataLoader(val_set, batch_size=max(batch_size, 1024), shuffle=False)
     model.to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    optimizers = {
+        name: torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
+        for name, module in players.items()
+    }
 
     history = History()
     best_state, best_loss, waited = None, float("inf"), 0
@@ -125,10 +147,15 @@ def fit(
     bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
     for epoch in bar:
         model.train()
-        history.train_loss.append(_run_epoch(model, loss_fn, train_loader, device, optimizer))
+        train_means = _run_epoch(model, loss_fn, train_loader, device, optimizers, epoch)
         model.eval()
         with torch.no_grad():
-            history.val_loss.append(_run_epoch(model, loss_fn, val_loader, device, None))
+            val_means = _run_epoch(model, loss_fn, val_loader, device, None, epoch)
+        for name in train_means:
+            history.train_losses.setdefault(name, []).append(train_means[name])
+            history.val_losses.setdefault(name, []).append(val_means[name])
+        history.train_loss.append(train_means[monitor])
+        history.val_loss.append(val_means[monitor])
         bar.set_postfix(train=f"{history.train_loss[-1]:.4g}", val=f"{history.val_loss[-1]:.4g}")
         if history.val_loss[-1] < best_loss - min_delta:
             best_loss, waited, history.best_epoch = history.val_loss[-1], 0, epoch
@@ -146,27 +173,78 @@ def fit(
     return history
 
 
+def _check_players(
+    model: nn.Module, players: dict[str, nn.Module] | None, monitor: str | None
+) -> tuple[dict[str, nn.Module], str]:
+    """The players to optimise (the whole model under the name "loss" by default), checked."""
+    if players is None:
+        if monitor not in (None, "loss"):
+            raise ValueError(f"monitor={monitor!r} needs players; a single loss is called 'loss'.")
+        return {"loss": model}, "loss"
+    if not isinstance(players, dict) or not players:
+        raise TypeError("players must be a non-empty dict mapping a loss name to a sub-module.")
+    for name, module in players.items():
+        if not isinstance(module, nn.Module):
+            raise TypeError(
+                f"players[{name!r}] must be a torch.nn.Module, got {type(module).__name__}."
+            )
+    monitor = next(iter(players)) if monitor is None else monitor
+    return players, monitor
+
+
 def _run_epoch(
     model: nn.Module,
     loss_fn: LossFn,
     loader: DataLoader,
     device: torch.device,
-    optimizer: torch.optim.Optimizer | None,
-) -> float:
-    """Mean loss over one pass of ``loader``; a gradient step per batch when training."""
-    total, count = 0.0, 0
+    optimizers: dict[str, torch.optim.Optimizer] | None,
+    epoch: int,
+) -> dict[str, float]:
+    """Mean of each named loss over one pass of ``loader``; a step per player when training."""
+    totals: dict[str, float] = {}
+    count = 0
     for batch in loader:
         batch = tuple(t.to(device, non_blocking=True) for t in batch)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
-            loss = loss_fn(model, batch)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(
-                f"the loss became {loss.item()}; lower the learning rate or check the data scale."
-            )
-        if optimizer is not None:
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        total += float(loss.detach()) * batch[0].shape[0]
-        count += batch[0].shape[0]
-    return total / count
+            losses = loss_fn(model, batch)
+        if not isinstance(losses, dict):
+            losses = {"loss": losses}
+        for name, loss in losses.items():
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"the {name} became {loss.item()} in epoch {epoch}; lower the learning rate "
+                    "or check the data scale."
+                )
+        if optimizers is not None:
+            _step(model, losses, optimizers)
+        n = batch[0].shape[0]
+        for name, loss in losses.items():
+            totals[name] = totals.get(name, 0.0) + float(loss.detach()) * n
+        count += n
+    return {name: total / count for name, total in totals.items()}
+
+
+def _step(
+    model: nn.Module, losses: dict[str, torch.Tensor], optimizers: dict[str, torch.optim.Optimizer]
+) -> None:
+    """One gradient step per player, each on the gradient of its own loss only.
+
+    All gradients are taken before any weight changes (a simultaneous update), so that every
+    player's gradient is computed on the same forward pass.
+    """
+    missing = set(optimizers) - set(losses)
+    if missing:
+        raise KeyError(f"loss_fn returned no loss for the players {sorted(missing)}.")
+    names = list(optimizers)
+    gradients = {}
+    for i, name in enumerate(names):
+        params = [p for group in optimizers[name].param_groups for p in group["params"]]
+        gradients[name] = torch.autograd.grad(
+            losses[name], params, retain_graph=i < len(names) - 1, allow_unused=True
+        )
+    for name in names:
+        optimizer = optimizers[name]
+        params = [p for group in optimizer.param_groups for p in group["params"]]
+        for param, grad in zip(params, gradients[name], strict=True):
+            param.grad = grad
+        optimizer.step()
