@@ -15,7 +15,7 @@ from adlib.data.datasets import (
     make_wbc,
     make_wine,
 )
-from adlib.data.splits import Split, novelty_split, outlier_split
+from adlib.data.splits import Split, novelty_split, outlier_split, subsample_train
 from adlib.data.windows import sliding_windows, window_end_indices, window_labels
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "outlier_split",
     "sha256_of",
     "sliding_windows",
+    "subsample_train",
     "verified_path",
     "window_end_indices",
     "window_labels",

@@ -9,7 +9,7 @@ on validation, and the test part is touched once, at the end.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -127,4 +127,28 @@ def _make_split(
         y_val=y[val],
         X_test=X[test],
         y_test=y[test],
+    )
+
+
+def subsample_train(split: Split, max_rows: int, *, seed: int = 0) -> Split:
+    """The same split with at most ``max_rows`` training rows, drawn without replacement.
+
+    Validation and test are untouched, so detectors fitted on the smaller training set are
+    still compared on the same rows. Used to keep O(n²) methods (One-Class SVM, LOF, KDE) and
+    CPU training affordable, and to study how much training data a model needs.
+    """
+    if not isinstance(split, Split):
+        raise TypeError(f"split must be an adlib.data.Split, got {type(split).__name__}.")
+    max_rows = check_int(max_rows, "max_rows", low=1)
+    seed = check_int(seed, "seed", low=0)
+    if len(split.train_idx) <= max_rows:
+        return split
+    keep = np.sort(
+        np.random.default_rng(seed).choice(len(split.train_idx), max_rows, replace=False)
+    )
+    return replace(
+        split,
+        train_idx=split.train_idx[keep],
+        X_train=split.X_train[keep],
+        y_train=split.y_train[keep],
     )
