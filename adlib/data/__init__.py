@@ -12,6 +12,7 @@ from adlib.data.datasets import (
     load_seatbelts,
     load_shuttle,
     load_ucr135,
+    make_digits,
     make_wbc,
     make_wine,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "load_seatbelts",
     "load_shuttle",
     "load_ucr135",
+    "make_digits",
     "make_wbc",
     "make_wine",
     "novelty_split",

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.datasets import load_breast_cancer, load_wine
+from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 
 from adlib._validation import check_int
 from adlib.data._files import verified_path
@@ -136,6 +136,26 @@ def make_wine(draw: int = 0, n_anomalies: int = 10) -> Dataset:
     raw = load_wine()
     normal = raw.target != 0
     return _odds_style("wine", raw.data, normal, raw.feature_names, draw, n_anomalies, "class 0")
+
+
+def make_digits(normal_digit: int = 1, draw: int = 0, n_anomalies: int = 36) -> Dataset:
+    """The 8×8 handwritten digits: one digit as normal, a sample of the others as anomalies.
+
+    An image-like, 64-dimensional dataset (pixel intensities 0-16, row-major 8×8) for
+    notebooks 03-04, where reconstructions can be looked at as pictures. The normal class has
+    about 180 images; ``n_anomalies`` images of the other nine digits are drawn by ``draw``.
+    """
+    normal_digit = check_int(normal_digit, "normal_digit", low=0, high=9)
+    raw = load_digits()
+    return _odds_style(
+        "digits",
+        raw.data,
+        raw.target == normal_digit,
+        [f"pixel_{r}_{c}" for r in range(8) for c in range(8)],
+        draw,
+        n_anomalies,
+        f"digits other than {normal_digit}",
+    )
 
 
 def _odds_style(

@@ -13,6 +13,7 @@ from adlib.detectors.density import (
     MultivariateGaussian,
     PerFeatureGaussian,
 )
+from adlib.detectors.linear import PCADetector
 from adlib.detectors.neural import (
     AutoencoderDetector,
     DenoisingAutoencoderDetector,
@@ -35,6 +36,7 @@ __all__ = [
     "MultivariateGaussian",
     "NeuralDetector",
     "OneClassSVMDetector",
+    "PCADetector",
     "PerFeatureGaussian",
     "RandomDetector",
     "ResidualAutoencoderDetector",
