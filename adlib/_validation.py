@@ -126,9 +126,9 @@ def _as_numeric_array(x: object, name: str) -> np.ndarray:
 
 def _check_rows(array: np.ndarray, name: str, min_rows: int) -> None:
     if array.shape[0] < min_rows:
+        hint = "pass a non-empty array" if min_rows <= 1 else "pass more rows"
         raise ValueError(
-            f"{name} has {array.shape[0]} samples but at least {min_rows} are needed; "
-            "pass a non-empty array."
+            f"{name} has {array.shape[0]} samples but at least {min_rows} are needed; {hint}."
         )
 
 

@@ -9,26 +9,53 @@ from sklearn.base import clone
 from sklearn.covariance import EmpiricalCovariance
 from sklearn.ensemble import IsolationForest
 from sklearn.mixture import GaussianMixture
-from sklearn.neighbors import KernelDensity
+from sklearn.neighbors import KernelDensity, LocalOutlierFactor
 from sklearn.preprocessing import StandardScaler
+from sklearn.svm import OneClassSVM
 
 import adlib.detectors as detectors
 from adlib.detectors import (
+    AutoencoderDetector,
     BaseDetector,
+    DenoisingAutoencoderDetector,
+    GANomalyDetector,
     GMMDetector,
     IQRDetector,
     IsolationForestDetector,
     KDEDetector,
+    LOFDetector,
     MultivariateGaussian,
+    NeuralDetector,
+    OneClassSVMDetector,
     PerFeatureGaussian,
     RandomDetector,
+    ResidualAutoencoderDetector,
+    VAEDetector,
     ZScoreDetector,
 )
 from adlib.thresholds import PercentileThreshold
 
+# Cheap settings shared by the neural detectors (CPU, one small hidden layer, a few epochs).
+_NEURAL = {
+    "hidden": (8,),
+    "latent_dim": 2,
+    "epochs": 4,
+    "batch_size": 32,
+    "lr": 1e-2,
+    "weight_decay": 0.0,
+    "patience": 4,
+    "val_fraction": 0.1,
+    "random_state": 0,
+    "device": "cpu",
+    "progress": False,
+}
+
 # Every detector with every constructor argument given explicitly (non-default where that is
 # cheap), so that get_params can be compared with exactly what was passed.
 CONTRACT_PARAMS: dict[str, dict] = {
+    "AutoencoderDetector": dict(_NEURAL),
+    "DenoisingAutoencoderDetector": {**_NEURAL, "noise_std": 0.1},
+    "GANomalyDetector": {**_NEURAL, "w_adv": 1.0, "w_con": 50.0, "w_enc": 1.0},
     "GMMDetector": {
         "n_components": 2,
         "covariance_type": "full",
@@ -39,13 +66,19 @@ CONTRACT_PARAMS: dict[str, dict] = {
     "IQRDetector": {},
     "IsolationForestDetector": {"n_estimators": 25, "max_samples": 64, "random_state": 0},
     "KDEDetector": {"bandwidth": 0.8, "kernel": "gaussian", "standardize": True},
+    "LOFDetector": {"n_neighbors": 15, "metric": "euclidean", "standardize": True},
     "MultivariateGaussian": {"reg_covar": 1e-6},
+    "OneClassSVMDetector": {"kernel": "rbf", "nu": 0.2, "gamma": "scale", "standardize": True},
+    "PCADetector": {"n_components": 2, "standardize": True},
     "PerFeatureGaussian": {},
     "RandomDetector": {"random_state": 0},
+    "ResidualAutoencoderDetector": dict(_NEURAL),
+    "VAEDetector": {**_NEURAL, "beta": 1.0, "scoring": "elbo", "n_score_samples": 4},
     "ZScoreDetector": {},
 }
 DETECTOR_NAMES = sorted(CONTRACT_PARAMS)
 REJECT_CONSTANT = {"IQRDetector", "MultivariateGaussian", "PerFeatureGaussian", "ZScoreDetector"}
+ABSTRACT = {"BaseDetector", "NeuralDetector"}
 
 
 def make(name: str) -> BaseDetector:
@@ -63,15 +96,30 @@ def X_new(gaussian_data):
 
 
 def test_contract_covers_every_exported_detector():
-    exported = {name for name in detectors.__all__ if name != "BaseDetector"}
+    exported = set(detectors.__all__) - ABSTRACT
     assert exported == set(CONTRACT_PARAMS)
-    for name in exported:
+    for name in exported | ABSTRACT:
         assert issubclass(getattr(detectors, name), BaseDetector)
 
 
 def test_base_detector_is_abstract(X_train):
     with pytest.raises(NotImplementedError):
         BaseDetector().fit(X_train)
+
+
+def test_neural_detector_is_abstract(X_train):
+    class NoModule(NeuralDetector):  # has the parameters, but no _build
+        def __init__(self):
+            for key, value in CONTRACT_PARAMS["AutoencoderDetector"].items():
+                setattr(self, key, value)
+
+    detector = NoModule()
+    with pytest.raises(NotImplementedError):
+        detector.fit(X_train)
+    assert not hasattr(detector, "n_features_in_")  # a failed fit leaves it unfitted
+    # the bare base class has no hyperparameters at all, so it cannot be fitted either
+    with pytest.raises((AttributeError, NotImplementedError)):
+        NeuralDetector().fit(X_train)
 
 
 # --- the contract, for every detector -----------------------------------------------------
@@ -122,7 +170,13 @@ def test_refit_with_same_random_state_gives_identical_scores(name, X_train, X_ne
     np.testing.assert_array_equal(detector.score_samples(X_new), first)
 
 
-@pytest.mark.parametrize("name", ["GMMDetector", "IsolationForestDetector", "RandomDetector"])
+NEURAL_NAMES = sorted(
+    n for n in DETECTOR_NAMES if issubclass(getattr(detectors, n), NeuralDetector)
+)
+SEEDED_NAMES = ["GMMDetector", "IsolationForestDetector", "RandomDetector", *NEURAL_NAMES]
+
+
+@pytest.mark.parametrize("name", SEEDED_NAMES)
 def test_random_state_matters(name, X_train, X_new):
     base = make(name)
     a = base.set_params(random_state=1).fit(X_train).score_samples(X_new)
@@ -256,8 +310,15 @@ def test_too_few_training_rows(name, X_train):
     if name == "RandomDetector":
         assert detector.fit(X_train[:1]).score_samples(X_train).shape == (150,)
     else:
-        with pytest.raises(ValueError, match="X has 1 samples but at least 2 are needed"):
-            detector.fit(X_train[:1])
+        # the neural detectors hold out a validation row and train on the rest: 10 rows at least
+        n = detector.min_train_rows
+        assert n == (10 if isinstance(detector, NeuralDetector) else 2)
+        with pytest.raises(
+            ValueError, match=f"X has {n - 1} samples but at least {n} are needed; pass more rows"
+        ):
+            detector.fit(X_train[: n - 1])
+        if isinstance(detector, NeuralDetector):
+            assert np.isfinite(detector.fit(X_train[:n]).score_samples(X_train)).all()
 
 
 @pytest.mark.parametrize("name", DETECTOR_NAMES)
@@ -318,6 +379,45 @@ def test_isolation_forest_is_negated_sklearn_score(X_train, X_new):
     reference = IsolationForest(**params).fit(X_train).score_samples(X_new)
     np.testing.assert_array_equal(ours, -reference)
     assert ((ours > 0) & (ours < 1)).all()
+
+
+@pytest.mark.parametrize(("kernel", "gamma"), [("rbf", "scale"), ("rbf", 0.3), ("linear", "scale")])
+def test_one_class_svm_is_negated_sklearn_score_on_standardised_data(X_train, X_new, kernel, gamma):
+    ours = OneClassSVMDetector(kernel=kernel, nu=0.2, gamma=gamma).fit(X_train)
+    scaler = StandardScaler().fit(X_train)
+    svm = OneClassSVM(kernel=kernel, nu=0.2, gamma=gamma).fit(scaler.transform(X_train))
+    np.testing.assert_array_equal(
+        ours.score_samples(X_new), -svm.score_samples(scaler.transform(X_new))
+    )
+
+
+def test_one_class_svm_without_standardising_uses_raw_data(X_train, X_new):
+    ours = OneClassSVMDetector(nu=0.3, gamma=0.2, standardize=False).fit(X_train)
+    svm = OneClassSVM(nu=0.3, gamma=0.2).fit(X_train)
+    np.testing.assert_array_equal(ours.score_samples(X_new), -svm.score_samples(X_new))
+    # and standardising does change the scores (the features have different spreads)
+    scaled = OneClassSVMDetector(nu=0.3, gamma=0.2).fit(X_train).score_samples(X_new)
+    assert not np.allclose(scaled, ours.score_samples(X_new))
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+@pytest.mark.parametrize("metric", ["minkowski", "manhattan"])
+def test_lof_matches_sklearn_novelty_and_outlier_modes(X_train, X_new, standardize, metric):
+    ours = LOFDetector(n_neighbors=12, metric=metric, standardize=standardize).fit(X_train)
+    scaler = StandardScaler().fit(X_train) if standardize else None
+
+    def prep(X):
+        return scaler.transform(X) if standardize else X
+
+    novelty = LocalOutlierFactor(n_neighbors=12, metric=metric, novelty=True).fit(prep(X_train))
+    np.testing.assert_array_equal(ours.score_samples(X_new), -novelty.score_samples(prep(X_new)))
+    outlier = LocalOutlierFactor(n_neighbors=12, metric=metric).fit(prep(X_train))
+    np.testing.assert_array_equal(ours.training_scores_, -outlier.negative_outlier_factor_)
+    assert ours.training_scores_.shape == (len(X_train),)
+    # the LOF of a point inside the data is about 1, of an isolated point well above 1
+    assert np.median(ours.training_scores_) == pytest.approx(1.0, abs=0.1)
+    far = X_train.mean(axis=0, keepdims=True) + 10 * X_train.std(axis=0)
+    assert ours.score_samples(far)[0] > 3
 
 
 @pytest.mark.parametrize("bandwidth", ["scott", "silverman", 0.5])
@@ -395,6 +495,56 @@ def test_iqr_detector_falls_back_to_scaled_std_when_iqr_is_zero():
         (MultivariateGaussian(reg_covar=-1e-3), ValueError, r"reg_covar must be in \[0.0"),
         (MultivariateGaussian(reg_covar="small"), TypeError, "reg_covar must be a real number"),
         (MultivariateGaussian(reg_covar=np.inf), ValueError, "reg_covar must be finite"),
+        (OneClassSVMDetector(nu=0.0), ValueError, r"nu must be in \(0, 1\], got 0.0; it is the"),
+        (OneClassSVMDetector(nu=1.5), ValueError, r"nu must be in \(0, 1\], got 1.5"),
+        (OneClassSVMDetector(nu=-0.1), ValueError, r"nu must be in \(0, 1\], got -0.1"),
+        (OneClassSVMDetector(nu=np.nan), ValueError, "nu must be finite"),
+        (OneClassSVMDetector(nu="0.1"), TypeError, "nu must be a real number"),
+        (OneClassSVMDetector(kernel="cubic"), ValueError, "'kernel' parameter .* Got 'cubic'"),
+        (OneClassSVMDetector(gamma="wide"), ValueError, "'gamma' parameter .* Got 'wide'"),
+        (LOFDetector(n_neighbors=0), ValueError, r"n_neighbors must be in \[1, inf\], got 0"),
+        (LOFDetector(n_neighbors=2.5), TypeError, "n_neighbors must be an integer, got float"),
+        (LOFDetector(n_neighbors=150), ValueError, "n_neighbors=150 needs more than 150 training"),
+        (LOFDetector(metric="nearby"), ValueError, "'metric' parameter .* Got 'nearby'"),
+        (AutoencoderDetector(hidden=()), TypeError, r"hidden must be a non-empty tuple of layer"),
+        (AutoencoderDetector(hidden="32"), TypeError, r"hidden must be a non-empty tuple .* '32'"),
+        (AutoencoderDetector(hidden=32), TypeError, r"hidden must be a non-empty tuple .* 32\."),
+        (AutoencoderDetector(hidden=(8, 0)), ValueError, r"hidden\[1\] must be in \[1, inf\]"),
+        (AutoencoderDetector(hidden=(8.0,)), TypeError, r"hidden\[0\] must be an integer"),
+        (AutoencoderDetector(latent_dim=0), ValueError, r"latent_dim must be in \[1, inf\]"),
+        (VAEDetector(latent_dim=1.5), TypeError, "latent_dim must be an integer"),
+        (
+            AutoencoderDetector(val_fraction=0.0),
+            ValueError,
+            r"val_fraction must be in \(0.0, 0.5\)",
+        ),
+        (GANomalyDetector(val_fraction=0.7), ValueError, r"val_fraction must be in \(0.0, 0.5\)"),
+        (
+            DenoisingAutoencoderDetector(noise_std=0.0),
+            ValueError,
+            r"noise_std must be in \(0.0, inf\)",
+        ),
+        (
+            DenoisingAutoencoderDetector(noise_std=-1),
+            ValueError,
+            r"noise_std must be in \(0.0, inf\)",
+        ),
+        (VAEDetector(beta=-0.5), ValueError, r"beta must be in \[0.0, inf\], got -0.5"),
+        (
+            VAEDetector(scoring="x"),
+            ValueError,
+            "scoring must be 'reconstruction' or 'elbo', got 'x'",
+        ),
+        (VAEDetector(n_score_samples=0), ValueError, r"n_score_samples must be in \[1, inf\]"),
+        (GANomalyDetector(w_con=-1.0), ValueError, r"w_con must be in \[0.0, inf\], got -1.0"),
+        (GANomalyDetector(w_adv=float("nan")), ValueError, "w_adv must be finite"),
+        (ResidualAutoencoderDetector(epochs=0), ValueError, r"epochs must be in \[1, inf\]"),
+        (AutoencoderDetector(batch_size=0), ValueError, r"batch_size must be in \[1, inf\]"),
+        (VAEDetector(lr=0.0), ValueError, r"lr must be in \(0.0, inf\), got 0.0"),
+        (GANomalyDetector(patience=0), ValueError, r"patience must be in \[1, inf\]"),
+        (AutoencoderDetector(weight_decay=-1e-4), ValueError, r"weight_decay must be in \[0.0"),
+        (AutoencoderDetector(device="tpu"), ValueError, "device must be 'auto', 'cpu', 'cuda'"),
+        (AutoencoderDetector(random_state="seed"), ValueError, "'seed' cannot be used to seed"),
     ],
 )
 def test_bad_parameters_are_rejected_at_fit(detector, error, match, X_train):

@@ -220,5 +220,7 @@ def test_diverging_loss_is_reported(data):
     def explode(model, batch):
         return mse_reconstruction(model, batch) * float("inf")
 
-    with pytest.raises(FloatingPointError, match="the loss became inf in epoch 0; lower the learning rate"):
+    with pytest.raises(
+        FloatingPointError, match="the loss became inf in epoch 0; lower the learning rate"
+    ):
         fit(tiny_autoencoder(), explode, data[0], data[1], epochs=1, device="cpu", progress=False)

@@ -65,10 +65,10 @@ class OneClassSVMDetector(BaseDetector):
         self.standardize = standardize
 
     def _fit(self, X):
-        check_real(self.nu, "nu", low=0.0, high=1.0)
-        if self.nu == 0:
+        nu = check_real(self.nu, "nu")
+        if not 0 < nu <= 1:
             raise ValueError(
-                "nu must be in (0, 1]; it is the share of training rows allowed outside."
+                f"nu must be in (0, 1], got {nu}; it is the share of training rows allowed outside."
             )
         self.scaler_ = fit_scaler(X, self.standardize)
         self.svm_ = OneClassSVM(kernel=self.kernel, nu=self.nu, gamma=self.gamma)

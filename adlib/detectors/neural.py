@@ -278,7 +278,8 @@ class VAEDetector(NeuralDetector):
             mu, log_var = self.model_.encode(x)
             expected = torch.zeros(len(x), device=x.device)
             for _ in range(self.n_score_samples):
-                noise = torch.randn(mu.shape, generator=generator, device=x.device)
+                # one draw shared by all rows, so a row's score does not depend on the others
+                noise = torch.randn((1, mu.shape[1]), generator=generator, device=x.device)
                 x_hat = self.model_.decoder(mu + noise * torch.exp(0.5 * log_var))
                 expected += 0.5 * ((x - x_hat) ** 2).sum(dim=1)
             negative_elbo = expected / self.n_score_samples + gaussian_kl(mu, log_var)

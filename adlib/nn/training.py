@@ -151,6 +151,10 @@ def fit(
         model.eval()
         with torch.no_grad():
             val_means = _run_epoch(model, loss_fn, val_loader, device, None, epoch)
+        if monitor not in train_means:
+            raise ValueError(
+                f"monitor={monitor!r} is not among the losses loss_fn returns: {list(train_means)}."
+            )
         for name in train_means:
             history.train_losses.setdefault(name, []).append(train_means[name])
             history.val_losses.setdefault(name, []).append(val_means[name])
@@ -211,8 +215,9 @@ def _run_epoch(
             losses = {"loss": losses}
         for name, loss in losses.items():
             if not torch.isfinite(loss):
+                label = name if name == "loss" else f"{name} loss"
                 raise FloatingPointError(
-                    f"the {name} became {loss.item()} in epoch {epoch}; lower the learning rate "
+                    f"the {label} became {loss.item()} in epoch {epoch}; lower the learning rate "
                     "or check the data scale."
                 )
         if optimizers is not None:
