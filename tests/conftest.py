@@ -35,6 +35,18 @@ def gaussian_data(rng: np.random.Generator) -> np.ndarray:
     return rng.multivariate_normal([1.0, -2.0, 0.5], cov, size=200)
 
 
+@pytest.fixture
+def X_train(gaussian_data: np.ndarray) -> np.ndarray:
+    """The first 150 rows of ``gaussian_data``: what detectors are fitted on."""
+    return gaussian_data[:150]
+
+
+@pytest.fixture
+def X_new(gaussian_data: np.ndarray) -> np.ndarray:
+    """The last 50 rows of ``gaussian_data``: new rows to score."""
+    return gaussian_data[150:]
+
+
 @pytest.fixture(scope="session")
 def shuttle():
     """The shuttle dataset, loaded once per session (49,097 rows)."""

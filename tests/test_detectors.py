@@ -85,16 +85,6 @@ def make(name: str) -> BaseDetector:
     return getattr(detectors, name)(**CONTRACT_PARAMS[name])
 
 
-@pytest.fixture
-def X_train(gaussian_data):
-    return gaussian_data[:150]
-
-
-@pytest.fixture
-def X_new(gaussian_data):
-    return gaussian_data[150:]
-
-
 def test_contract_covers_every_exported_detector():
     exported = set(detectors.__all__) - ABSTRACT
     assert exported == set(CONTRACT_PARAMS)

@@ -51,16 +51,6 @@ def cheap(cls: type, **kwargs):
 
 
 @pytest.fixture
-def X_train(gaussian_data):
-    return gaussian_data[:150]
-
-
-@pytest.fixture
-def X_new(gaussian_data):
-    return gaussian_data[150:]
-
-
-@pytest.fixture
 def far(X_train):
     """Three rows 8-12 training standard deviations from the mean."""
     steps = np.array([[8.0], [10.0], [-12.0]])
