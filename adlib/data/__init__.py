@@ -1,4 +1,4 @@
-"""Datasets, leak-free splits and sliding windows (notebooks 00, 01 and 07).
+"""Datasets, simulators, leak-free splits and sliding windows (notebooks 00, 01, 06-07, 09).
 
 Everything is offline: real datasets ship in data/ (sha256-checked) or come with
 scikit-learn and statsmodels; nothing is downloaded at run time.
@@ -16,13 +16,30 @@ from adlib.data.datasets import (
     make_wbc,
     make_wine,
 )
+from adlib.data.simulators import (
+    BorrowerPanel,
+    LoginsScenario,
+    SensorFleet,
+    simulate_borrowers,
+    simulate_logins,
+    simulate_sensors,
+)
 from adlib.data.splits import Split, novelty_split, outlier_split, subsample_train
-from adlib.data.windows import sliding_windows, window_end_indices, window_labels
+from adlib.data.windows import (
+    segment_windows,
+    sliding_windows,
+    window_end_indices,
+    window_labels,
+    window_scores_to_steps,
+)
 
 __all__ = [
     "SHIPPED_FILES",
+    "BorrowerPanel",
     "Dataset",
     "LabelledSeries",
+    "LoginsScenario",
+    "SensorFleet",
     "Split",
     "data_dir",
     "load_nile",
@@ -34,10 +51,15 @@ __all__ = [
     "make_wine",
     "novelty_split",
     "outlier_split",
+    "segment_windows",
     "sha256_of",
+    "simulate_borrowers",
+    "simulate_logins",
+    "simulate_sensors",
     "sliding_windows",
     "subsample_train",
     "verified_path",
     "window_end_indices",
     "window_labels",
+    "window_scores_to_steps",
 ]
