@@ -1,7 +1,10 @@
 """Detectors behind one scikit-learn-style contract (see :mod:`adlib.detectors.base`).
 
 ``fit(X)``, then ``score_samples(X)`` with higher = more anomalous, then
-``predict(X, threshold)`` with a fitted :mod:`adlib.thresholds` rule.
+``predict(X, threshold)`` with a fitted :mod:`adlib.thresholds` rule. Window detectors
+(:mod:`adlib.detectors.windows`) take X of shape (n_windows, window, n_channels); the
+whole-series detectors and changepoint functions (:mod:`adlib.detectors.series`) take one
+series and score every step.
 """
 
 from adlib.detectors.base import BaseDetector
@@ -22,24 +25,58 @@ from adlib.detectors.neural import (
     ResidualAutoencoderDetector,
     VAEDetector,
 )
+from adlib.detectors.sequence import SequenceDetector
+from adlib.detectors.sequence_neural import (
+    GRUAutoencoderDetector,
+    LSTMAutoencoderDetector,
+    NeuralSequenceDetector,
+    TranADDetector,
+    TransformerDetector,
+)
+from adlib.detectors.series import (
+    ARIMAResidualDetector,
+    Changepoint,
+    SeriesDetector,
+    STLResidualDetector,
+    cusum_changepoint,
+    mean_shift_changepoints,
+    rolling_zscore,
+)
+from adlib.detectors.windows import WindowDiscordDetector, WindowPCADetector, WindowZScoreDetector
 
 __all__ = [
+    "ARIMAResidualDetector",
     "AutoencoderDetector",
     "BaseDetector",
+    "Changepoint",
     "DenoisingAutoencoderDetector",
     "GANomalyDetector",
     "GMMDetector",
+    "GRUAutoencoderDetector",
     "IQRDetector",
     "IsolationForestDetector",
     "KDEDetector",
     "LOFDetector",
+    "LSTMAutoencoderDetector",
     "MultivariateGaussian",
     "NeuralDetector",
+    "NeuralSequenceDetector",
     "OneClassSVMDetector",
     "PCADetector",
     "PerFeatureGaussian",
     "RandomDetector",
     "ResidualAutoencoderDetector",
+    "STLResidualDetector",
+    "SequenceDetector",
+    "SeriesDetector",
+    "TranADDetector",
+    "TransformerDetector",
     "VAEDetector",
+    "WindowDiscordDetector",
+    "WindowPCADetector",
+    "WindowZScoreDetector",
     "ZScoreDetector",
+    "cusum_changepoint",
+    "mean_shift_changepoints",
+    "rolling_zscore",
 ]
