@@ -90,6 +90,8 @@ def test_pca_detector_matches_sklearn_reconstruction_error(rng):
     Z = scaler.transform(X_new)
     expected = ((Z - pca.inverse_transform(pca.transform(Z))) ** 2).mean(axis=1)
     np.testing.assert_allclose(detector.score_samples(X_new), expected, rtol=1e-10)
+    per_feature = (Z - pca.inverse_transform(pca.transform(Z))) ** 2
+    np.testing.assert_allclose(detector.reconstruction_error(X_new), per_feature, rtol=1e-10)
 
 
 def test_pca_detector_rejects_too_many_components(rng):

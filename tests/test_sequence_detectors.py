@@ -299,6 +299,15 @@ def test_window_pca_is_pca_detector_on_flattened_windows(W_train, W_new):
     )
 
 
+def test_window_pca_step_errors_average_to_the_score(W_train, W_new):
+    detector = WindowPCADetector(n_components=5).fit(W_train)
+    errors = detector.reconstruction_error(W_new)
+    assert errors.shape == W_new.shape[:2]
+    np.testing.assert_allclose(errors.mean(axis=1), detector.score_samples(W_new), rtol=1e-12)
+    with pytest.raises(ValueError, match=r"not fitted yet; call \.fit\(windows_train\)"):
+        WindowPCADetector().reconstruction_error(W_new)
+
+
 def test_window_zscore_equals_rolling_zscore_on_the_series(series):
     x = series[:, 0]
     windows = segment_windows(x, WINDOW, [200])

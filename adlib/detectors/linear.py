@@ -6,6 +6,7 @@ reconstruction error is what an autoencoder must beat to justify its non-lineari
 
 from __future__ import annotations
 
+import numpy as np
 from sklearn.decomposition import PCA
 
 from adlib._validation import check_int
@@ -36,6 +37,16 @@ class PCADetector(BaseDetector):
         self.pca_.fit(apply_scaler(self.scaler_, X))
 
     def _score(self, X):
+        return self._squared_errors(X).mean(axis=1)
+
+    def _squared_errors(self, X: np.ndarray) -> np.ndarray:
         Z = apply_scaler(self.scaler_, X)
-        reconstruction = self.pca_.inverse_transform(self.pca_.transform(Z))
-        return ((Z - reconstruction) ** 2).mean(axis=1)
+        return (Z - self.pca_.inverse_transform(self.pca_.transform(Z))) ** 2
+
+    def reconstruction_error(self, X: object) -> np.ndarray:
+        """Squared error per feature (standardised units), shape (n_samples, n_features).
+
+        Its mean over features is the score; per feature it says *which* columns the
+        principal subspace fails to explain.
+        """
+        return self._squared_errors(self._check_fitted_X(X, "reconstruction_error"))

@@ -92,6 +92,16 @@ class WindowPCADetector(SequenceDetector):
     def _score(self, X):
         return self.pca_.score_samples(X.reshape(X.shape[0], -1))
 
+    def reconstruction_error(self, X: object) -> np.ndarray:
+        """Squared error of each step (mean over channels), shape (n_windows, window).
+
+        The same per-step view as the neural sequence detectors give: its mean over the
+        window is the score, and its last column follows the newest step only.
+        """
+        X = self._check_fitted_X(X, "reconstruction_error")
+        errors = self.pca_.reconstruction_error(X.reshape(X.shape[0], -1))
+        return errors.reshape(X.shape).mean(axis=2)
+
 
 class WindowZScoreDetector(SequenceDetector):
     """Rolling z-score as a window detector: the last step against the steps before it.
