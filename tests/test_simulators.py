@@ -1,4 +1,8 @@
-"""adlib.data simulators: logins (06), borrowers (07), sensors (09) and their ground truth."""
+"""adlib.data simulators: logins (06), borrowers (07), sensors (09) and their ground truth.
+
+The transaction simulator (08) has its own module, test_transactions.py; it joins the
+seeding checks here.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from adlib.data import (
     simulate_borrowers,
     simulate_logins,
     simulate_sensors,
+    simulate_transactions,
 )
 from adlib.data.simulators.logins import HOLIDAYS, MIN_GAP_DAYS, WARMUP_DAYS
 from adlib.data.simulators.sensors import START
@@ -359,8 +364,9 @@ def test_sensor_sequences(fleet):
         (simulate_logins, {}, ("frame", "events")),
         (simulate_borrowers, {"n_borrowers": 300}, ("frame", "borrowers")),
         (simulate_sensors, {"n_machines": 6}, ("frame", "machines")),
+        (simulate_transactions, {"n_customers": 200}, ("frame", "customers")),
     ],
-    ids=["logins", "borrowers", "sensors"],
+    ids=["logins", "borrowers", "sensors", "transactions"],
 )
 def test_same_seed_same_data_and_different_seed_different_data(simulate, kwargs, parts):
     first, again, other = (simulate(**kwargs, seed=s) for s in (7, 7, 8))
@@ -376,6 +382,7 @@ def test_simulators_leave_the_global_numpy_state_alone():
     simulate_logins()
     simulate_borrowers(n_borrowers=50)
     simulate_sensors(n_machines=2)
+    simulate_transactions(n_customers=50)
     np.testing.assert_array_equal(np.random.get_state()[1], before)  # noqa: NPY002
 
 

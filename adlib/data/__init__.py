@@ -1,4 +1,4 @@
-"""Datasets, simulators, leak-free splits and sliding windows (notebooks 00, 01, 06-07, 09).
+"""Datasets, simulators, leak-free splits and sliding windows (notebooks 00, 01, 06-09).
 
 Everything is offline: real datasets ship in data/ (sha256-checked) or come with
 scikit-learn and statsmodels; nothing is downloaded at run time.
@@ -20,9 +20,11 @@ from adlib.data.simulators import (
     BorrowerPanel,
     LoginsScenario,
     SensorFleet,
+    TransactionLog,
     simulate_borrowers,
     simulate_logins,
     simulate_sensors,
+    simulate_transactions,
 )
 from adlib.data.splits import Split, novelty_split, outlier_split, subsample_train
 from adlib.data.windows import (
@@ -41,6 +43,7 @@ __all__ = [
     "LoginsScenario",
     "SensorFleet",
     "Split",
+    "TransactionLog",
     "data_dir",
     "load_nile",
     "load_seatbelts",
@@ -56,6 +59,7 @@ __all__ = [
     "simulate_borrowers",
     "simulate_logins",
     "simulate_sensors",
+    "simulate_transactions",
     "sliding_windows",
     "subsample_train",
     "verified_path",

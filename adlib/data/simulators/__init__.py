@@ -1,4 +1,6 @@
-"""Seeded simulators with known ground truth: logins (06), borrowers (07), sensors (09).
+"""Seeded simulators with ground truth: the scenarios of notebooks 06-09.
+
+Daily logins (06), borrower repayments (07), card transactions (08) and machine sensors (09).
 
 Each simulator draws only from ``np.random.default_rng(seed)``, runs in well under a second
 at its defaults and returns a frozen dataclass of pandas frames: the data, plus a table
@@ -8,12 +10,15 @@ saying exactly which anomalies were injected where, so that detections can be sc
 from adlib.data.simulators.borrowers import BorrowerPanel, simulate_borrowers
 from adlib.data.simulators.logins import LoginsScenario, simulate_logins
 from adlib.data.simulators.sensors import SensorFleet, simulate_sensors
+from adlib.data.simulators.transactions import TransactionLog, simulate_transactions
 
 __all__ = [
     "BorrowerPanel",
     "LoginsScenario",
     "SensorFleet",
+    "TransactionLog",
     "simulate_borrowers",
     "simulate_logins",
     "simulate_sensors",
+    "simulate_transactions",
 ]
