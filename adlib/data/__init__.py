@@ -27,6 +27,7 @@ from adlib.data.simulators import (
     simulate_transactions,
 )
 from adlib.data.splits import Split, novelty_split, outlier_split, subsample_train
+from adlib.data.transaction_features import aggregate_transactions, encode_transactions
 from adlib.data.windows import (
     segment_windows,
     sliding_windows,
@@ -44,7 +45,9 @@ __all__ = [
     "SensorFleet",
     "Split",
     "TransactionLog",
+    "aggregate_transactions",
     "data_dir",
+    "encode_transactions",
     "load_nile",
     "load_seatbelts",
     "load_shuttle",

@@ -1,0 +1,170 @@
+"""Supervised sequence classification: the labelled counterpart of the detectors (notebook 08).
+
+When fraud labels exist, a classifier learns what fraud looks like instead of what normal
+looks like. :class:`SequenceClassifier` is a scikit-learn classifier around
+:class:`adlib.nn.classifier.RecurrentClassifier`: it standardises each feature, holds out
+the last ``val_fraction`` of the training sequences for early stopping, trains with
+``BCEWithLogitsLoss`` (``pos_weight`` up-weights the rare positives) through
+:func:`adlib.nn.fit`, and returns probabilities. All randomness comes from
+``random_state`` in a forked torch RNG, so a refit with the same seed and thread count gives
+bit-identical probabilities on the CPU.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import check_random_state
+from torch import nn
+
+from adlib._validation import as_binary_labels, check_int, check_real
+from adlib.detectors.sequence import as_windows
+from adlib.nn.classifier import CELLS, RecurrentClassifier
+from adlib.nn.training import History, fit, resolve_device
+
+_SCORE_BATCH = 8192
+
+
+class SequenceClassifier(ClassifierMixin, BaseEstimator):
+    """RNN / LSTM / GRU classifier of sequences (n_sequences, length, n_features) → P(y = 1).
+
+    ``pos_weight`` multiplies the loss of positive sequences: ``"balanced"`` (negatives per
+    positive in the training part), a positive number, or ``None`` (1, no weighting).
+    Rows are assumed grouped by entity, as :meth:`adlib.data.TransactionLog.sequences`
+    returns them, so the held-out last ``val_fraction`` is a set of whole customers; it
+    must contain a positive. Attributes after ``fit``: ``model_``, ``history_``, ``mean_``
+    and ``scale_`` (per feature), ``pos_weight_``, ``classes_`` and ``device_``.
+    """
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        hidden: int = 32,
+        num_layers: int = 1,
+        pos_weight: str | float | None = "balanced",
+        epochs: int = 20,
+        batch_size: int = 256,
+        lr: float = 3e-3,
+        weight_decay: float = 0.0,
+        patience: int = 5,
+        val_fraction: float = 0.2,
+        random_state: int | None = None,
+        device: str = "auto",
+        progress: bool = False,
+    ) -> None:
+        self.cell = cell
+        self.hidden = hidden
+        self.num_layers = num_layers
+        self.pos_weight = pos_weight
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.patience = patience
+        self.val_fraction = val_fraction
+        self.random_state = random_state
+        self.device = device
+        self.progress = progress
+
+    def fit(self, X: object, y: object) -> SequenceClassifier:
+        """Train on sequences X (n_sequences, length, n_features) with 0/1 labels y (n,)."""
+        X = as_windows(X, "X", min_windows=10)
+        y = as_binary_labels(y, "y", n=len(X))
+        self._check_params()
+        self.mean_ = X.mean(axis=(0, 1))
+        spread = X.std(axis=(0, 1))
+        self.scale_ = np.where(spread > 0, spread, 1.0)
+        n_val = max(1, round(self.val_fraction * len(X)))
+        y_train, y_val = y[:-n_val], y[-n_val:]
+        for part, labels in (("training", y_train), ("validation", y_val)):
+            if labels.min() == labels.max():
+                raise ValueError(
+                    f"the {part} part (the {'first' if part == 'training' else 'last'} rows, "
+                    f"val_fraction={self.val_fraction}) holds only class {labels[0]}; it needs "
+                    "both classes. Pass more sequences or shuffle whole entities first."
+                )
+        self.pos_weight_ = self._resolve_pos_weight(y_train)
+        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        self.device_ = resolve_device(self.device)
+        Xs = self._standardise(X)
+        targets = y.astype(np.float32)
+        weight = torch.tensor(self.pos_weight_, dtype=torch.float32, device=self.device_)
+
+        def loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+            x, target = batch
+            return F.binary_cross_entropy_with_logits(model(x), target, pos_weight=weight)
+
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.model_ = RecurrentClassifier(X.shape[2], self.hidden, self.cell, self.num_layers)
+            self.history_: History = fit(
+                self.model_,
+                loss,
+                (Xs[:-n_val], targets[:-n_val]),
+                (Xs[-n_val:], targets[-n_val:]),
+                epochs=self.epochs,
+                batch_size=self.batch_size,
+                lr=self.lr,
+                weight_decay=self.weight_decay,
+                patience=self.patience,
+                seed=seed,
+                device=self.device_,
+                progress=self.progress,
+                desc=f"{self.cell.upper()} classifier",
+            )
+        self.classes_ = np.array([0, 1])
+        self.length_, self.n_features_ = X.shape[1], X.shape[2]
+        return self
+
+    def decision_function(self, X: object) -> np.ndarray:
+        """The logit of each sequence, shape (n_sequences,); higher = more likely positive."""
+        if not hasattr(self, "model_"):
+            raise ValueError(
+                "This SequenceClassifier is not fitted yet; call .fit(X_train, y_train) first."
+            )
+        X = as_windows(X, "X")
+        if X.shape[2] != self.n_features_:
+            raise ValueError(
+                f"X has {X.shape[2]} features per step but the classifier was fitted on "
+                f"{self.n_features_}; encode the sequences the same way as for training."
+            )
+        Xs = self._standardise(X)
+        with torch.no_grad():
+            parts = [
+                self.model_(torch.from_numpy(Xs[i : i + _SCORE_BATCH]).to(self.device_))
+                for i in range(0, len(Xs), _SCORE_BATCH)
+            ]
+        return torch.cat(parts).double().cpu().numpy()
+
+    def predict_proba(self, X: object) -> np.ndarray:
+        """Probabilities of class 0 and class 1, shape (n_sequences, 2)."""
+        p = 1.0 / (1.0 + np.exp(-self.decision_function(X)))
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X: object) -> np.ndarray:
+        """0/1 at probability 0.5; with a weighted loss, pick an alert budget instead."""
+        return (self.decision_function(X) > 0).astype(np.int64)
+
+    def _check_params(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {sorted(CELLS)}, got {self.cell!r}.")
+        check_int(self.hidden, "hidden", low=1)
+        check_int(self.num_layers, "num_layers", low=1)
+        check_real(self.val_fraction, "val_fraction", low=0.0, high=0.5, inclusive=False)
+
+    def _resolve_pos_weight(self, y_train: np.ndarray) -> float:
+        if self.pos_weight is None:
+            return 1.0
+        if isinstance(self.pos_weight, str):
+            if self.pos_weight != "balanced":
+                raise ValueError(
+                    f"pos_weight must be 'balanced', a positive number or None, got "
+                    f"{self.pos_weight!r}."
+                )
+            return float((y_train == 0).sum() / (y_train == 1).sum())
+        return check_real(self.pos_weight, "pos_weight", low=0.0, inclusive=False)
+
+    def _standardise(self, X: np.ndarray) -> np.ndarray:
+        return ((X - self.mean_) / self.scale_).astype(np.float32)
