@@ -13,7 +13,9 @@ from adlib.metrics import (
     best_f1,
     confusion_counts,
     pr_auc,
+    precision_at_k,
     precision_recall_f1,
+    recall_at_budget,
     roc_auc,
 )
 
@@ -210,3 +212,33 @@ def test_confusion_counts_rejects_bad_input():
         confusion_counts([0, 1], [0.2, 0.8])
     with pytest.raises(ValueError, match="y_true is empty"):
         confusion_counts([], [])
+
+
+def test_precision_at_k_and_recall_at_budget_hand_computed():
+    y = np.array([0, 1, 0, 1, 0, 0, 0, 0, 1, 0])
+    s = np.array([0.1, 0.9, 0.8, 0.7, 0.2, 0.3, 0.4, 0.5, 0.05, 0.6])
+    assert precision_at_k(y, s, 1) == 1.0
+    assert precision_at_k(y, s, 3) == pytest.approx(2 / 3)
+    assert recall_at_budget(y, s, 0.1) == pytest.approx(1 / 3)
+    assert recall_at_budget(y, s, 0.3) == pytest.approx(2 / 3)
+    assert recall_at_budget(y, s, 0.25) == pytest.approx(2 / 3)  # ceil(2.5) = 3 alerts
+
+
+@given(labelled_scores())
+def test_alert_budget_metrics_match_a_threshold_at_the_kth_score(data):
+    y, s = data
+    assume(len(np.unique(s)) == len(s))
+    k = max(1, len(s) // 3)
+    flagged = s >= np.sort(s)[::-1][k - 1]
+    assert precision_at_k(y, s, k) == pytest.approx(y[flagged].mean())
+    assert recall_at_budget(y, s, k / len(s)) == pytest.approx(y[flagged].sum() / y.sum())
+
+
+def test_alert_budget_metrics_reject_bad_parameters():
+    y, s = np.array([0, 1, 0]), np.array([0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=r"k must be in \[1, 3\]"):
+        precision_at_k(y, s, 4)
+    with pytest.raises(ValueError, match="budget"):
+        recall_at_budget(y, s, 0.0)
+    with pytest.raises(ValueError, match="only normal points"):
+        recall_at_budget(np.zeros(3), s, 0.5)

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score
 
-from adlib._validation import as_binary_labels, as_float_vector, check_both_classes, check_real
+from adlib._validation import (
+    as_binary_labels,
+    as_float_vector,
+    check_both_classes,
+    check_int,
+    check_real,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,34 @@ def confusion_counts(y_true: object, y_pred: object) -> dict[str, int]:
         "fn": int(((y == 1) & (pred == 0)).sum()),
         "tp": int(((y == 1) & (pred == 1)).sum()),
     }
+
+
+def precision_at_k(y_true: object, scores: object, k: int) -> float:
+    """Share of true anomalies among the ``k`` highest scores (notebook 08).
+
+    What an investigation team with capacity for ``k`` cases sees. Ties at the cut are
+    broken by position (a stable sort), so the result is deterministic.
+    """
+    y, s = _check(y_true, scores, need_both=False)
+    k = check_int(k, "k", low=1, high=len(s))
+    return float(y[_top(s, k)].mean())
+
+
+def recall_at_budget(y_true: object, scores: object, budget: float) -> float:
+    """Share of all anomalies among the top ``budget`` fraction of scores (notebook 08).
+
+    The alert-budget view of fraud teams: with room to review 0.5 % of transactions
+    (``budget=0.005``), how many frauds are in that 0.5 %? The number of alerts is
+    ``ceil(budget * n)``.
+    """
+    y, s = _check(y_true, scores)
+    budget = check_real(budget, "budget", low=0.0, high=1.0, inclusive=False)
+    k = max(1, int(np.ceil(budget * len(s) - 1e-9)))
+    return float(y[_top(s, k)].sum() / y.sum())
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    return np.argsort(-scores, kind="stable")[:k]
 
 
 def _check(y_true: object, scores: object, need_both: bool = True) -> tuple[np.ndarray, np.ndarray]:
