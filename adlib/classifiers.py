@@ -33,9 +33,11 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     ``pos_weight`` multiplies the loss of positive sequences: ``"balanced"`` (negatives per
     positive in the training part), a positive number, or ``None`` (1, no weighting).
     Rows are assumed grouped by entity, as :meth:`adlib.data.TransactionLog.sequences`
-    returns them, so the held-out last ``val_fraction`` is a set of whole customers; it
-    must contain a positive. Attributes after ``fit``: ``model_``, ``history_``, ``mean_``
-    and ``scale_`` (per feature), ``pos_weight_``, ``classes_`` and ``device_``.
+    returns them, so the held-out last ``val_fraction`` is a set of whole customers. The
+    training part must hold both classes; a hold-out without positives (scarce labels) still
+    works, its loss then measures only the false alarms. Attributes after ``fit``:
+    ``model_``, ``history_``, ``mean_`` and ``scale_`` (per feature), ``pos_weight_``,
+    ``classes_`` and ``device_``.
     """
 
     def __init__(
@@ -77,14 +79,13 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         spread = X.std(axis=(0, 1))
         self.scale_ = np.where(spread > 0, spread, 1.0)
         n_val = max(1, round(self.val_fraction * len(X)))
-        y_train, y_val = y[:-n_val], y[-n_val:]
-        for part, labels in (("training", y_train), ("validation", y_val)):
-            if labels.min() == labels.max():
-                raise ValueError(
-                    f"the {part} part (the {'first' if part == 'training' else 'last'} rows, "
-                    f"val_fraction={self.val_fraction}) holds only class {labels[0]}; it needs "
-                    "both classes. Pass more sequences or shuffle whole entities first."
-                )
+        y_train = y[:-n_val]
+        if y_train.min() == y_train.max():
+            raise ValueError(
+                f"the training part (all but the last val_fraction={self.val_fraction} of the "
+                f"rows) holds only class {y_train[0]}; it needs both classes. Pass more "
+                "sequences, or order the entities so that positives are not all at the end."
+            )
         self.pos_weight_ = self._resolve_pos_weight(y_train)
         seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
         self.device_ = resolve_device(self.device)
