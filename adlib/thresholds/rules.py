@@ -1,4 +1,4 @@
-"""Rules that turn anomaly scores into decisions, each fitted on non-test scores (notebook 01).
+"""Distribution rules and label-tuned thresholds, each fitted on non-test scores (notebook 01).
 
 Every rule is an object: ``fit(scores, y=None)`` learns ``threshold_`` from validation (or
 training) scores, ``predict(scores)`` flags ``score > threshold_`` as 1. Rules that model
@@ -131,13 +131,3 @@ class F1OptimalThreshold(Threshold):
             )
         check_both_classes(y, "y")
         return best_f1(y, scores).threshold
-
-
-__all__ = [
-    "F1OptimalThreshold",
-    "FPRThreshold",
-    "IQRThreshold",
-    "KSigmaThreshold",
-    "PercentileThreshold",
-    "Threshold",
-]
