@@ -16,6 +16,7 @@ from adlib.detectors.density import (
     MultivariateGaussian,
     PerFeatureGaussian,
 )
+from adlib.detectors.hybrid import ScoreFusion, TwoStageDetector
 from adlib.detectors.linear import PCADetector
 from adlib.detectors.neural import (
     AutoencoderDetector,
@@ -67,10 +68,12 @@ __all__ = [
     "RandomDetector",
     "ResidualAutoencoderDetector",
     "STLResidualDetector",
+    "ScoreFusion",
     "SequenceDetector",
     "SeriesDetector",
     "TranADDetector",
     "TransformerDetector",
+    "TwoStageDetector",
     "VAEDetector",
     "WindowDiscordDetector",
     "WindowPCADetector",
