@@ -75,6 +75,25 @@ def test_pass_rate_one_ranks_like_stage2_alone(X_train, X_new):
     np.testing.assert_array_equal(np.argsort(scores), np.argsort(alone))
 
 
+def test_at_pass_rate_equals_a_refit_without_refitting(two_stage, X_train, X_new):
+    for rate in (0.05, 0.5, 1.0):
+        swept = two_stage.at_pass_rate(rate)
+        assert swept.stage1_ is two_stage.stage1_ and swept.pass_rate == rate
+        refit = TwoStageDetector(
+            IsolationForestDetector(n_estimators=50, random_state=0),
+            PCADetector(n_components=2),
+            pass_rate=rate,
+        ).fit(X_train)
+        np.testing.assert_allclose(
+            swept.score_samples(X_new), refit.score_samples(X_new), rtol=1e-12
+        )
+    assert two_stage.pass_rate == 0.2
+    with pytest.raises(ValueError, match="pass_rate=0 sends nothing"):
+        two_stage.at_pass_rate(0.0)
+    with pytest.raises(ValueError, match="not fitted yet"):
+        TwoStageDetector().at_pass_rate(0.5)
+
+
 @pytest.mark.parametrize(
     ("params", "error", "match"),
     [

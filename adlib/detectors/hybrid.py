@@ -13,6 +13,7 @@ validation scores below) or the z-score (validation mean and standard deviation)
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 
 import numpy as np
@@ -27,6 +28,13 @@ from adlib.detectors.neural import AutoencoderDetector
 def _empirical_cdf(reference: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Share of ``reference`` scores at or below each score, in [0, 1]."""
     return np.searchsorted(np.sort(reference), scores, side="right") / reference.size
+
+
+def _check_pass_rate(value: object) -> float:
+    pass_rate = check_real(value, "pass_rate", low=0.0, high=1.0)
+    if pass_rate == 0.0:
+        raise ValueError("pass_rate=0 sends nothing to stage 2; use stage 1 alone instead.")
+    return pass_rate
 
 
 class TwoStageDetector(BaseDetector):
@@ -54,9 +62,7 @@ class TwoStageDetector(BaseDetector):
         self.random_state = random_state
 
     def _fit(self, X):
-        pass_rate = check_real(self.pass_rate, "pass_rate", low=0.0, high=1.0)
-        if pass_rate == 0.0:
-            raise ValueError("pass_rate=0 sends nothing to stage 2; use stage 1 alone instead.")
+        pass_rate = _check_pass_rate(self.pass_rate)
         stage1 = self.stage1
         if stage1 is None:
             stage1 = IsolationForestDetector(random_state=self.random_state)
@@ -71,10 +77,28 @@ class TwoStageDetector(BaseDetector):
                 )
         self.stage1_ = clone(stage1).fit(X)
         self.stage2_ = clone(stage2).fit(X)
-        self.cut_ = float(np.quantile(self.stage1_.score_samples(X), 1.0 - pass_rate))
+        self.stage1_train_ = self.stage1_.score_samples(X)
+        self.cut_ = float(np.quantile(self.stage1_train_, 1.0 - pass_rate))
         second = self.stage2_.score_samples(X)
         self.stage2_mean_ = float(second.mean())
         self.stage2_scale_ = float(second.std()) or 1.0
+
+    def at_pass_rate(self, pass_rate: float) -> TwoStageDetector:
+        """A copy of this fitted detector with another pass rate, sharing the fitted stages.
+
+        Only the stage-1 cut depends on the pass rate, so a sweep over pass rates needs one
+        fit, not one per rate. The cut is recomputed from the stage-1 training scores.
+        """
+        if not hasattr(self, "cut_"):
+            raise ValueError(
+                "This TwoStageDetector is not fitted yet; call .fit(X_train) before "
+                ".at_pass_rate(rate)."
+            )
+        pass_rate = _check_pass_rate(pass_rate)
+        other = copy.copy(self)
+        other.pass_rate = pass_rate
+        other.cut_ = float(np.quantile(self.stage1_train_, 1.0 - pass_rate))
+        return other
 
     def _score(self, X):
         first = self.stage1_.score_samples(X)
