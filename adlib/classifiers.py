@@ -16,13 +16,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.utils import check_random_state
 from torch import nn
 
 from adlib._validation import as_binary_labels, check_int, check_real
 from adlib.detectors.sequence import as_windows
 from adlib.nn.classifier import CELLS, RecurrentClassifier
-from adlib.nn.training import History, fit, resolve_device
+from adlib.nn.training import draw_seed, fit_estimator, resolve_device, tensor_batches
 
 _SCORE_BATCH = 8192
 
@@ -87,7 +86,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 "sequences, or order the entities so that positives are not all at the end."
             )
         self.pos_weight_ = self._resolve_pos_weight(y_train)
-        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        seed = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
         Xs = self._standardise(X)
         targets = y.astype(np.float32)
@@ -97,24 +96,16 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             x, target = batch
             return F.binary_cross_entropy_with_logits(model(x), target, pos_weight=weight)
 
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.model_ = RecurrentClassifier(X.shape[2], self.hidden, self.cell, self.num_layers)
-            self.history_: History = fit(
-                self.model_,
-                loss,
-                (Xs[:-n_val], targets[:-n_val]),
-                (Xs[-n_val:], targets[-n_val:]),
-                epochs=self.epochs,
-                batch_size=self.batch_size,
-                lr=self.lr,
-                weight_decay=self.weight_decay,
-                patience=self.patience,
-                seed=seed,
-                device=self.device_,
-                progress=self.progress,
-                desc=f"{self.cell.upper()} classifier",
-            )
+        self.model_, self.history_ = fit_estimator(
+            self,
+            lambda: RecurrentClassifier(X.shape[2], self.hidden, self.cell, self.num_layers),
+            loss,
+            (Xs[:-n_val], targets[:-n_val]),
+            (Xs[-n_val:], targets[-n_val:]),
+            seed=seed,
+            device=self.device_,
+            desc=f"{self.cell.upper()} classifier",
+        )
         self.classes_ = np.array([0, 1])
         self.length_, self.n_features_ = X.shape[1], X.shape[2]
         return self
@@ -131,12 +122,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
                 f"X has {X.shape[2]} features per step but the classifier was fitted on "
                 f"{self.n_features_}; encode the sequences the same way as for training."
             )
-        Xs = self._standardise(X)
+        batches = tensor_batches(self._standardise(X), _SCORE_BATCH, self.device_)
         with torch.no_grad():
-            parts = [
-                self.model_(torch.from_numpy(Xs[i : i + _SCORE_BATCH]).to(self.device_))
-                for i in range(0, len(Xs), _SCORE_BATCH)
-            ]
+            parts = [self.model_(x) for x in batches]
         return torch.cat(parts).double().cpu().numpy()
 
     def predict_proba(self, X: object) -> np.ndarray:

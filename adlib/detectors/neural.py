@@ -14,13 +14,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils import check_random_state
 from torch import nn
 
 from adlib._validation import check_int, check_real
 from adlib.detectors.base import BaseDetector
 from adlib.nn.tabular import VAE, Autoencoder, GANomaly, gaussian_kl
-from adlib.nn.training import History, fit, resolve_device
+from adlib.nn.training import draw_seed, fit_estimator, resolve_device, tensor_batches
 
 _SCORE_BATCH = 8192
 
@@ -39,32 +38,24 @@ class NeuralDetector(BaseDetector):
         check_int(self.latent_dim, "latent_dim", low=1)
         check_real(self.val_fraction, "val_fraction", low=0.0, high=0.5, inclusive=False)
         self._check_params()
-        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        seed = draw_seed(self.random_state)
         self.scaler_ = StandardScaler().fit(X)
         Xs = self.scaler_.transform(X).astype(np.float32)
         order = np.random.default_rng(seed).permutation(len(Xs))
         n_val = max(1, round(self.val_fraction * len(Xs)))
         val, train = Xs[order[:n_val]], Xs[order[n_val:]]
         self.device_ = resolve_device(self.device)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.model_ = self._build(X.shape[1], hidden)
-            self.history_: History = fit(
-                self.model_,
-                self._loss,
-                train,
-                val,
-                epochs=self.epochs,
-                batch_size=self.batch_size,
-                lr=self.lr,
-                weight_decay=self.weight_decay,
-                patience=self.patience,
-                seed=seed,
-                device=self.device_,
-                progress=self.progress,
-                desc=type(self).__name__,
-                **self._fit_options(self.model_),
-            )
+        self.model_, self.history_ = fit_estimator(
+            self,
+            lambda: self._build(X.shape[1], hidden),
+            self._loss,
+            train,
+            val,
+            seed=seed,
+            device=self.device_,
+            desc=type(self).__name__,
+            options=self._fit_options,
+        )
         self.seed_ = seed
 
     def _check_params(self) -> None:
@@ -80,8 +71,7 @@ class NeuralDetector(BaseDetector):
     def _batches(self, X: np.ndarray):
         """Standardised float32 tensors on the training device, in chunks of rows."""
         Xs = self.scaler_.transform(X).astype(np.float32)
-        for start in range(0, len(Xs), _SCORE_BATCH):
-            yield torch.from_numpy(Xs[start : start + _SCORE_BATCH]).to(self.device_)
+        return tensor_batches(Xs, _SCORE_BATCH, self.device_)
 
     def _build(self, n_features: int, hidden: tuple[int, ...]) -> nn.Module:
         raise NotImplementedError

@@ -16,13 +16,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.utils import check_random_state
 from torch import nn
 
 from adlib._validation import check_int, check_real
 from adlib.detectors.sequence import SequenceDetector
 from adlib.nn.recurrent import RecurrentAutoencoder
-from adlib.nn.training import History, fit, resolve_device
+from adlib.nn.training import draw_seed, fit_estimator, resolve_device, tensor_batches
 from adlib.nn.transformer import TransformerAutoencoder, TwoPhaseTransformer
 
 _SCORE_BATCH = 4096
@@ -58,26 +57,18 @@ class NeuralSequenceDetector(SequenceDetector):
                 f"out {n_val} for validation and a gap of {X.shape[1] - 1} overlapping windows, "
                 "none are left to train on. Use a longer training segment or a shorter window."
             )
-        seed = int(check_random_state(self.random_state).randint(0, 2**31 - 1))
+        seed = draw_seed(self.random_state)
         self.device_ = resolve_device(self.device)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            self.model_ = self._build(X.shape[2], X.shape[1])
-            self.history_: History = fit(
-                self.model_,
-                self._loss,
-                Xs[:n_train],
-                Xs[-n_val:],
-                epochs=self.epochs,
-                batch_size=self.batch_size,
-                lr=self.lr,
-                weight_decay=self.weight_decay,
-                patience=self.patience,
-                seed=seed,
-                device=self.device_,
-                progress=self.progress,
-                desc=type(self).__name__,
-            )
+        self.model_, self.history_ = fit_estimator(
+            self,
+            lambda: self._build(X.shape[2], X.shape[1]),
+            self._loss,
+            Xs[:n_train],
+            Xs[-n_val:],
+            seed=seed,
+            device=self.device_,
+            desc=type(self).__name__,
+        )
         self.seed_ = seed
 
     def _check_params(self) -> None:
@@ -87,9 +78,7 @@ class NeuralSequenceDetector(SequenceDetector):
         return ((X - self.mean_) / self.scale_).astype(np.float32)
 
     def _batches(self, X: np.ndarray):
-        Xs = self._standardise(X)
-        for start in range(0, len(Xs), _SCORE_BATCH):
-            yield torch.from_numpy(Xs[start : start + _SCORE_BATCH]).to(self.device_)
+        return tensor_batches(self._standardise(X), _SCORE_BATCH, self.device_)
 
     def _loss(self, model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
         (x,) = batch

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from sklearn.utils import check_random_state
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 from tqdm.auto import tqdm
@@ -49,6 +50,60 @@ class History:
     def best_val_loss(self) -> float:
         """Validation loss of the kept weights."""
         return self.val_loss[self.best_epoch]
+
+
+#: The training hyperparameters every adlib neural estimator stores under these names.
+ESTIMATOR_TRAINING_PARAMS = ("epochs", "batch_size", "lr", "weight_decay", "patience", "progress")
+
+
+def draw_seed(random_state: object) -> int:
+    """One seed in [0, 2**31 - 1] from a scikit-learn ``random_state`` (None, int, RandomState)."""
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def fit_estimator(
+    estimator: object,
+    build: Callable[[], nn.Module],
+    loss_fn: LossFn,
+    train: object,
+    val: object,
+    *,
+    seed: int,
+    device: torch.device,
+    desc: str,
+    options: Callable[[nn.Module], dict] | None = None,
+) -> tuple[nn.Module, History]:
+    """Build and train the model of a scikit-learn-style estimator; returns (model, history).
+
+    ``build()`` and the training run inside a torch RNG forked and seeded by ``seed``, so the
+    initial weights and every random draw come from ``seed`` alone and the caller's random
+    state is untouched. The hyperparameters named in :data:`ESTIMATOR_TRAINING_PARAMS` are
+    read from the estimator; ``options(model)`` may add keyword arguments for :func:`fit`
+    (players and monitor, for adversarial models).
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = build()
+        history = fit(
+            model,
+            loss_fn,
+            train,
+            val,
+            seed=seed,
+            device=device,
+            desc=desc,
+            **{name: getattr(estimator, name) for name in ESTIMATOR_TRAINING_PARAMS},
+            **(options(model) if options else {}),
+        )
+    return model, history
+
+
+def tensor_batches(
+    array: np.ndarray, batch_size: int, device: torch.device
+) -> Iterator[torch.Tensor]:
+    """Consecutive chunks of at most ``batch_size`` rows of ``array`` as tensors on ``device``."""
+    for start in range(0, len(array), batch_size):
+        yield torch.from_numpy(array[start : start + batch_size]).to(device)
 
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
