@@ -135,25 +135,46 @@ def test_pot_needs_enough_distinct_peaks(rng):
 # --- SPOT ------------------------------------------------------------------------------------
 
 
-def test_spot_starts_where_pot_ends_and_alarms_at_about_rate_q(rng):
+def test_spot_starts_where_pot_ends_and_learning_from_alarms_alarms_at_rate_q(rng):
     initial, stream = rng.exponential(size=5_000), rng.exponential(size=20_000)
-    spot = SPOT(q=1e-3, initial_quantile=0.99).fit(initial)
+    spot = SPOT(q=1e-3, initial_quantile=0.99, learn_from_alarms=True).fit(initial)
     assert spot.threshold_ == pytest.approx(
         POTThreshold(q=1e-3, initial_quantile=0.99).fit(initial).threshold_
     )
     alarms, thresholds = spot.run(stream)
     assert thresholds.shape == alarms.shape == stream.shape
-    assert 0.3e-3 < alarms.mean() < 3e-3
     np.testing.assert_array_equal(alarms, stream > thresholds)
-    assert thresholds[-1] == pytest.approx(-np.log(1e-3), rel=0.15)
+    assert 0.5e-3 < alarms.mean() < 2e-3
+    assert thresholds[-1] == pytest.approx(-np.log(1e-3), rel=0.05)
 
 
-def test_spot_alarms_do_not_move_the_threshold(rng):
-    spot = SPOT(q=1e-3, initial_quantile=0.98).fit(rng.exponential(size=2_000))
+def test_spot_without_learning_from_alarms_censors_the_tail_and_drifts_down(rng):
+    initial, stream = rng.exponential(size=5_000), rng.exponential(size=20_000)
+    censored = SPOT(q=1e-3, initial_quantile=0.99).fit(initial)
+    learning = SPOT(q=1e-3, initial_quantile=0.99, learn_from_alarms=True).fit(initial)
+    censored_alarms, censored_thresholds = censored.run(stream)
+    learning_alarms, learning_thresholds = learning.run(stream)
+    assert censored_thresholds[-1] < learning_thresholds[-1]
+    assert censored_alarms.sum() > learning_alarms.sum()
+
+
+def test_spot_alarms_do_not_move_the_threshold_unless_it_learns_from_them(rng):
+    scores = rng.exponential(size=2_000)
+    spot = SPOT(q=1e-3, initial_quantile=0.98).fit(scores)
     before = (spot.threshold_, spot.n_, len(spot.peaks_))
     assert spot.update(1e6) is True
     assert (spot.threshold_, spot.n_, len(spot.peaks_)) == before
     assert spot.update(0.01) is False and spot.n_ == before[1] + 1
+
+    learning = SPOT(q=1e-3, initial_quantile=0.98, learn_from_alarms=True).fit(scores)
+    assert learning.update(50.0) is True
+    assert learning.n_ == before[1] + 1 and len(learning.peaks_) == before[2] + 1
+    assert learning.threshold_ > before[0]
+
+
+def test_spot_rejects_a_learn_from_alarms_that_is_not_a_bool():
+    with pytest.raises(TypeError, match="learn_from_alarms must be True or False"):
+        SPOT(learn_from_alarms="yes")
 
 
 def test_spot_rejects_unfitted_use_and_bad_scores(rng):
