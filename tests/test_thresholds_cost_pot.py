@@ -146,6 +146,8 @@ def test_spot_starts_where_pot_ends_and_learning_from_alarms_alarms_at_rate_q(rn
     np.testing.assert_array_equal(alarms, stream > thresholds)
     assert 0.5e-3 < alarms.mean() < 2e-3
     assert thresholds[-1] == pytest.approx(-np.log(1e-3), rel=0.05)
+    shape, _, scale = stats.genpareto.fit(np.asarray(spot.peaks_), floc=0.0)
+    assert (spot.shape_, spot.scale_) == pytest.approx((shape, scale), abs=1e-3)
 
 
 def test_spot_without_learning_from_alarms_censors_the_tail_and_drifts_down(rng):

@@ -72,8 +72,14 @@ def _fit_peaks(scores: np.ndarray, initial_quantile: float, min_peaks: int):
     return initial, excesses, _gpd_fit(excesses)
 
 
-def _gpd_fit(excesses: np.ndarray) -> tuple[float, float]:
-    shape, _, scale = stats.genpareto.fit(excesses, floc=0.0)
+def _gpd_fit(
+    excesses: np.ndarray, start: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """Maximum-likelihood (shape ξ, scale σ) of a GPD at location 0; ``start`` warm-starts it."""
+    if start is None:
+        shape, _, scale = stats.genpareto.fit(excesses, floc=0.0)
+    else:
+        shape, _, scale = stats.genpareto.fit(excesses, start[0], floc=0.0, scale=start[1])
     return float(shape), float(scale)
 
 
@@ -147,7 +153,9 @@ class SPOT:
         self.n_ += 1
         if value > self.initial_threshold_:
             self.peaks_.append(value - self.initial_threshold_)
-            self.shape_, self.scale_ = _gpd_fit(np.asarray(self.peaks_))
+            self.shape_, self.scale_ = _gpd_fit(
+                np.asarray(self.peaks_), start=(self.shape_, self.scale_)
+            )
             self.threshold_ = self._quantile()
         return alarm
 
