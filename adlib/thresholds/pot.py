@@ -72,9 +72,7 @@ def _fit_peaks(scores: np.ndarray, initial_quantile: float, min_peaks: int):
     return initial, excesses, _gpd_fit(excesses)
 
 
-def _gpd_fit(
-    excesses: np.ndarray, start: tuple[float, float] | None = None
-) -> tuple[float, float]:
+def _gpd_fit(excesses: np.ndarray, start: tuple[float, float] | None = None) -> tuple[float, float]:
     """Maximum-likelihood (shape ξ, scale σ) of a GPD at location 0; ``start`` warm-starts it."""
     if start is None:
         shape, _, scale = stats.genpareto.fit(excesses, floc=0.0)
