@@ -1,9 +1,10 @@
 """adlib: the shared, tested code behind the anomaly-detection notebooks.
 
 Submodules, one concern each: ``data`` (datasets, splits, windows), ``detectors`` (the
-scikit-learn-style detector contract and its implementations), ``metrics``, ``thresholds``,
-``nn`` (torch modules and the one training loop), ``plots``. ``setup`` seeds everything,
-pins threads and picks the device; every notebook calls it first.
+scikit-learn-style detector contract and its implementations), ``classifiers``, ``metrics``,
+``thresholds``, ``drift`` (batch and streaming drift detectors), ``nn`` (torch modules and
+the one training loop), ``plots``. ``setup`` seeds everything, pins threads and picks the
+device; every notebook calls it first.
 """
 
 from adlib.seeding import setup
