@@ -96,6 +96,19 @@ def test_psi_bands(value, band):
 # --- MMD --------------------------------------------------------------------------------------
 
 
+def test_mmd_statistic_matches_the_definition(rng):
+    reference, current = rng.normal(size=(7, 2)), rng.normal(0.5, 1.0, size=(5, 2))
+    result = mmd_test(reference, current, n_permutations=9)
+    pooled = np.vstack([reference, current])
+    distances = ((pooled[:, None] - pooled[None]) ** 2).sum(-1)
+    bandwidth = np.sqrt(np.median(distances[np.triu_indices(12, k=1)]))
+    k = np.exp(-distances / (2 * bandwidth**2))
+    expected = k[:7, :7].mean() + k[7:, 7:].mean() - 2 * k[:7, 7:].mean()
+    assert result.bandwidth == pytest.approx(bandwidth)
+    assert result.statistic == pytest.approx(expected)
+    assert 0.1 <= result.p_value <= 1.0
+
+
 def test_mmd_false_alarm_rate_under_no_drift_is_about_alpha(rng):
     trials = 150
     alarms = [
