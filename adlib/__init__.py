@@ -2,9 +2,10 @@
 
 Submodules, one concern each: ``data`` (datasets, splits, windows), ``detectors`` (the
 scikit-learn-style detector contract and its implementations), ``classifiers``, ``metrics``,
-``thresholds``, ``drift`` (batch and streaming drift detectors), ``nn`` (torch modules and
-the one training loop), ``plots``. ``setup`` seeds everything, pins threads and picks the
-device; every notebook calls it first.
+``thresholds``, ``drift`` (batch and streaming drift detectors), ``serve`` (input
+contract, monitoring, model artefacts), ``nn`` (torch modules and the one training loop),
+``plots``. ``setup`` seeds everything, pins threads and picks the device; every notebook
+calls it first.
 """
 
 from adlib.seeding import setup
