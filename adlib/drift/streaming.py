@@ -23,10 +23,7 @@ class StreamingDetector:
 
     def update(self, x: float) -> bool:
         """Feed one value; True when a drift is detected at it (then the state restarts)."""
-        value = check_real(x, "x")
-        if not hasattr(self, "n_seen_"):
-            self._reset()
-        drift = self._update(value)
+        drift = self._update(check_real(x, "x"))
         if drift:
             self._reset()
         return drift

@@ -21,15 +21,12 @@ from sklearn.preprocessing import StandardScaler
 import adlib
 from adlib import detectors
 from adlib._validation import as_float_matrix, check_real
+from adlib.data import sha256_of
 from adlib.detectors.neural import NeuralDetector
 from adlib.serve.schema import InputSchema
 
 FORMAT = 1
 _WEIGHTS, _MANIFEST = "weights.pt", "manifest.json"
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def save_artefact(
@@ -74,7 +71,7 @@ def save_artefact(
         },
         "n_features": int(detector.n_features_in_),
         "training_data_sha256": hashlib.sha256(np.ascontiguousarray(X_train).tobytes()).hexdigest(),
-        "weights_sha256": _sha256(directory / _WEIGHTS),
+        "weights_sha256": sha256_of(directory / _WEIGHTS),
         "threshold": threshold,
         "metrics": {k: float(v) for k, v in (metrics or {}).items()},
         "schema": schema.to_dict(),
@@ -97,7 +94,7 @@ def load_artefact(directory: str | Path) -> tuple[NeuralDetector, dict, InputSch
     manifest = json.loads((directory / _MANIFEST).read_text())
     if manifest.get("format") != FORMAT:
         raise ValueError(f"unknown artefact format {manifest.get('format')!r}; expected {FORMAT}.")
-    actual = _sha256(directory / _WEIGHTS)
+    actual = sha256_of(directory / _WEIGHTS)
     if actual != manifest["weights_sha256"]:
         raise ValueError(
             f"{_WEIGHTS} does not match the manifest (sha256 {actual[:12]}… vs "
