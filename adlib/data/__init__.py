@@ -20,10 +20,12 @@ from adlib.data.simulators import (
     BorrowerPanel,
     LoginsScenario,
     SensorFleet,
+    ServiceMetrics,
     TransactionLog,
     simulate_borrowers,
     simulate_logins,
     simulate_sensors,
+    simulate_services,
     simulate_transactions,
 )
 from adlib.data.splits import Split, novelty_split, outlier_split, subsample_train
@@ -43,6 +45,7 @@ __all__ = [
     "LabelledSeries",
     "LoginsScenario",
     "SensorFleet",
+    "ServiceMetrics",
     "Split",
     "TransactionLog",
     "aggregate_transactions",
@@ -62,6 +65,7 @@ __all__ = [
     "simulate_borrowers",
     "simulate_logins",
     "simulate_sensors",
+    "simulate_services",
     "simulate_transactions",
     "sliding_windows",
     "subsample_train",

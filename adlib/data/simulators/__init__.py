@@ -1,6 +1,7 @@
 """Seeded simulators with ground truth: the scenarios of notebooks 06-09.
 
-Daily logins (06), borrower repayments (07), card transactions (08) and machine sensors (09).
+Daily logins (06), borrower repayments (07), card transactions (08), machine sensors (09)
+and the metrics of a microservice fleet (13).
 
 Each simulator draws only from ``np.random.default_rng(seed)``, runs in well under a second
 at its defaults and returns a frozen dataclass of pandas frames: the data, plus a table
@@ -10,15 +11,18 @@ saying exactly which anomalies were injected where, so that detections can be sc
 from adlib.data.simulators.borrowers import BorrowerPanel, simulate_borrowers
 from adlib.data.simulators.logins import LoginsScenario, simulate_logins
 from adlib.data.simulators.sensors import SensorFleet, simulate_sensors
+from adlib.data.simulators.services import ServiceMetrics, simulate_services
 from adlib.data.simulators.transactions import TransactionLog, simulate_transactions
 
 __all__ = [
     "BorrowerPanel",
     "LoginsScenario",
     "SensorFleet",
+    "ServiceMetrics",
     "TransactionLog",
     "simulate_borrowers",
     "simulate_logins",
     "simulate_sensors",
+    "simulate_services",
     "simulate_transactions",
 ]
