@@ -15,6 +15,7 @@ from adlib.thresholds import (
     IQRThreshold,
     KSigmaThreshold,
     PercentileThreshold,
+    PrecisionTargetThreshold,
     Threshold,
 )
 
@@ -155,6 +156,34 @@ def test_f1_optimal_requires_labels_with_both_classes(labelled):
         F1OptimalThreshold().fit(scores)
     with pytest.raises(ValueError, match="y contains only normal points"):
         F1OptimalThreshold().fit(scores, np.zeros_like(y))
+
+
+# --- PrecisionTargetThreshold -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", [0.5, 0.8, 0.95, 0.999])
+def test_precision_target_has_the_best_recall_that_meets_the_target(labelled, target):
+    scores, y = labelled
+    rule = PrecisionTargetThreshold(target).fit(scores, y)
+    flagged = scores > rule.threshold_
+    assert y[flagged].mean() >= target
+    # brute force over every cut: none meeting the target catches more anomalies
+    best_recall = max(
+        y[scores >= cut].sum() / y.sum()
+        for cut in np.unique(scores)
+        if y[scores >= cut].mean() >= target
+    )
+    assert y[flagged].sum() / y.sum() == pytest.approx(best_recall)
+
+
+def test_precision_target_refuses_what_it_cannot_reach(labelled):
+    scores, y = labelled
+    with pytest.raises(ValueError, match="PrecisionTargetThreshold needs labels"):
+        PrecisionTargetThreshold().fit(scores)
+    with pytest.raises(ValueError, match=r"no threshold reaches precision 0\.9"):
+        PrecisionTargetThreshold(0.9).fit(-scores, y)  # reversed scores: anomalies rank last
+    with pytest.raises(ValueError, match="target"):
+        PrecisionTargetThreshold(1.0)
 
 
 # --- common behaviour and bad input -------------------------------------------------------

@@ -6,7 +6,7 @@ scores you then evaluate is leakage: the reported alert rate or F1 becomes a pro
 the fit, not a measurement. Three families:
 
 - :mod:`adlib.thresholds.rules` (notebook 01): percentile, k-sigma, IQR, a false-positive
-  target, and the F1-optimal threshold on labelled validation scores;
+  target, the F1-optimal threshold and a precision target on labelled validation scores;
 - :mod:`adlib.thresholds.cost` (notebook 11): the threshold with the lowest total cost,
   given what a false alarm and a miss each cost;
 - :mod:`adlib.thresholds.pot` (notebook 11): extreme-value thresholds, peaks over threshold
@@ -21,6 +21,7 @@ from adlib.thresholds.rules import (
     IQRThreshold,
     KSigmaThreshold,
     PercentileThreshold,
+    PrecisionTargetThreshold,
     Threshold,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "KSigmaThreshold",
     "POTThreshold",
     "PercentileThreshold",
+    "PrecisionTargetThreshold",
     "Threshold",
     "gpd_tail_quantile",
 ]

@@ -11,6 +11,7 @@ of the fit, not a measurement.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import precision_recall_curve
 
 from adlib._validation import (
     as_binary_labels,
@@ -19,6 +20,7 @@ from adlib._validation import (
     check_real,
 )
 from adlib.metrics import best_f1
+from adlib.metrics._point import _threshold_below
 
 
 class Threshold:
@@ -131,3 +133,32 @@ class F1OptimalThreshold(Threshold):
             )
         check_both_classes(y, "y")
         return best_f1(y, scores).threshold
+
+
+class PrecisionTargetThreshold(Threshold):
+    """The lowest threshold whose precision on labelled validation scores is ≥ ``target``.
+
+    Lowest, so that recall is as high as the precision target allows: the rule for an alert
+    queue where "at least 8 alerts in 10 must be real" is the contract with the people paged
+    (notebook 13). Raises a ValueError when no threshold reaches the target on the fitting
+    scores, rather than silently returning one that does not.
+    """
+
+    def __init__(self, target: float = 0.8) -> None:
+        self.target = check_real(target, "target", low=0.0, high=1.0, inclusive=False)
+
+    def _fit(self, scores, y):
+        if y is None:
+            raise ValueError(
+                "PrecisionTargetThreshold needs labels: call .fit(validation_scores, y_validation)."
+            )
+        check_both_classes(y, "y")
+        precision, recall, cut = precision_recall_curve(y, scores)
+        reaching = np.flatnonzero(precision[:-1] >= self.target)
+        if reaching.size == 0:
+            raise ValueError(
+                f"no threshold reaches precision {self.target:g} on these scores (best "
+                f"{precision[:-1].max():.3f}); lower the target or improve the detector."
+            )
+        best = reaching[np.argmax(recall[reaching])]
+        return _threshold_below(scores, float(cut[best]))
