@@ -116,6 +116,9 @@ def test_health_check_names_each_problem():
     quiet = Monitor()
     quiet.record(1000, 0, 0.001)
     assert "below" in health_check(quiet, expected_anomaly_rate=0.01).problems[0]
+    assert health_check(quiet, expected_anomaly_rate=0.01, check_quiet=False).ok
+    with pytest.raises(TypeError, match="check_quiet"):
+        health_check(quiet, expected_anomaly_rate=0.01, check_quiet="no")
 
 
 # --- artefact ---------------------------------------------------------------------------------

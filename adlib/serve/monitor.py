@@ -79,17 +79,22 @@ def health_check(
     max_error_rate: float = 0.01,
     p95_budget_ms: float = 20.0,
     rate_tolerance: float = 3.0,
+    check_quiet: bool = True,
 ) -> HealthReport:
     """Compare a monitor with its budgets: error rate, p95 latency and the anomaly rate.
 
     The anomaly rate is unhealthy when it leaves ``[expected / rate_tolerance, expected ·
     rate_tolerance]``: far above means an alert flood (or drift), far below a detector that
-    went quiet, often a broken feed of constant values.
+    went quiet, often a broken feed of constant values. Pass ``check_quiet=False`` for a
+    detector whose flags are mostly real incidents (a high precision target): for it, hours
+    without a single flag are normal, and only the upper bound says something is wrong.
     """
     expected = check_real(expected_anomaly_rate, "expected_anomaly_rate", low=0.0, high=1.0)
     max_error_rate = check_real(max_error_rate, "max_error_rate", low=0.0, high=1.0)
     p95_budget_ms = check_real(p95_budget_ms, "p95_budget_ms", low=0.0, inclusive=False)
     rate_tolerance = check_real(rate_tolerance, "rate_tolerance", low=1.0)
+    if not isinstance(check_quiet, bool):
+        raise TypeError(f"check_quiet must be True or False, got {check_quiet!r}.")
     problems = []
     if monitor.call_count and monitor.error_rate > max_error_rate:
         problems.append(
@@ -105,7 +110,7 @@ def health_check(
             problems.append(
                 f"anomaly rate {rate:.4f} above {rate_tolerance:g}× the expected {expected:.4f}"
             )
-        elif rate < expected / rate_tolerance:
+        elif check_quiet and rate < expected / rate_tolerance:
             problems.append(
                 f"anomaly rate {rate:.4f} below 1/{rate_tolerance:g} of the expected {expected:.4f}"
             )
