@@ -73,7 +73,7 @@ def test_monitor_counts_rates_and_percentiles():
         monitor.record(10, 1, float(latency))
     monitor.record_error()
     assert monitor.prediction_count == 1000 and monitor.anomaly_count == 100
-    assert monitor.error_count == 1 and monitor.error_rate == pytest.approx(1 / 101)
+    assert monitor.error_count == 1 and monitor.error_rate == pytest.approx(1 / 100)
     assert monitor.anomaly_rate == pytest.approx(0.1)
     expected = np.quantile(latencies * 1e3, [0.5, 0.95, 0.99])
     assert list(monitor.latency_ms().values()) == pytest.approx(expected)
@@ -87,6 +87,12 @@ def test_monitor_window_forgets_old_calls():
         monitor.record(1, 0, 0.001)
     assert monitor.anomaly_rate == 0.0
     assert monitor.latency_ms((99,))["p99"] == pytest.approx(1.0)
+    for _ in range(3):
+        monitor.record_error()
+    assert monitor.error_rate == pytest.approx(0.3)
+    for _ in range(10):
+        monitor.record(1, 0, 0.001)
+    assert monitor.error_rate == 0.0 and monitor.error_count == 3  # recovered, still counted
 
 
 def test_monitor_rejects_impossible_counts():

@@ -15,8 +15,9 @@ class Monitor:
 
     ``record(n_predictions, n_anomalies, latency_s)`` after each scored call and
     ``record_error()`` after each rejected or failed one. Counts are totals since start;
-    the anomaly rate and latency percentiles cover the last ``window`` calls, so that they
-    follow the present rather than the average of all time.
+    the error rate covers the last ``window`` calls, the anomaly rate and latency
+    percentiles the last ``window`` scored calls, so that they follow the present (and
+    recover once a fault is fixed) rather than the average of all time.
     """
 
     def __init__(self, window: int = 1000) -> None:
@@ -24,6 +25,7 @@ class Monitor:
         self.prediction_count, self.anomaly_count, self.error_count, self.call_count = 0, 0, 0, 0
         self._latencies: deque[float] = deque(maxlen=self.window)
         self._recent: deque[tuple[int, int]] = deque(maxlen=self.window)
+        self._failed: deque[bool] = deque(maxlen=self.window)
 
     def record(self, n_predictions: int, n_anomalies: int, latency_s: float) -> None:
         """Count one scored call of ``n_predictions`` rows, ``n_anomalies`` flagged."""
@@ -35,11 +37,13 @@ class Monitor:
         self.anomaly_count += n_anomalies
         self._latencies.append(latency_s)
         self._recent.append((n_predictions, n_anomalies))
+        self._failed.append(False)
 
     def record_error(self) -> None:
         """Count one call that was rejected or failed."""
         self.call_count += 1
         self.error_count += 1
+        self._failed.append(True)
 
     @property
     def anomaly_rate(self) -> float:
@@ -51,8 +55,8 @@ class Monitor:
 
     @property
     def error_rate(self) -> float:
-        """Share of all calls that were errors (NaN before any call)."""
-        return self.error_count / self.call_count if self.call_count else float("nan")
+        """Share of the last ``window`` calls that were errors (NaN before any call)."""
+        return float(np.mean(self._failed)) if self._failed else float("nan")
 
     def latency_ms(self, percentiles: tuple[float, ...] = (50, 95, 99)) -> dict[str, float]:
         """Latency percentiles of the last ``window`` scored calls, in milliseconds."""
@@ -98,8 +102,9 @@ def health_check(
     problems = []
     if monitor.call_count and monitor.error_rate > max_error_rate:
         problems.append(
-            f"error rate {monitor.error_rate:.3f} above {max_error_rate:.3f} "
-            f"({monitor.error_count} of {monitor.call_count} calls rejected or failed)"
+            f"error rate {monitor.error_rate:.3f} above {max_error_rate:.3f} over the last "
+            f"{min(monitor.call_count, monitor.window)} calls ({monitor.error_count} rejected "
+            "or failed since start)"
         )
     p95 = monitor.latency_ms((95,))["p95"]
     if p95 > p95_budget_ms:
