@@ -132,7 +132,9 @@ def test_health_check_names_each_problem():
 
 @pytest.mark.parametrize("cls", [AutoencoderDetector, VAEDetector])
 def test_artefact_round_trip_gives_identical_scores(tmp_path, X_train, rng, cls):
-    detector = cls(epochs=3, random_state=0, hidden=(8,), latent_dim=2).fit(X_train)
+    # a torch.device, as adlib.setup returns it, is stored by name
+    device = torch.device("cpu")
+    detector = cls(epochs=3, random_state=0, hidden=(8,), latent_dim=2, device=device).fit(X_train)
     save_artefact(
         detector, tmp_path, version="1.0.0", X_train=X_train, threshold=1.5, metrics={"PR-AUC": 0.9}
     )
@@ -141,7 +143,7 @@ def test_artefact_round_trip_gives_identical_scores(tmp_path, X_train, rng, cls)
     np.testing.assert_array_equal(loaded.score_samples(X_new), detector.score_samples(X_new))
     assert manifest["version"] == "1.0.0" and manifest["threshold"] == 1.5
     assert manifest["metrics"] == {"PR-AUC": 0.9} and schema.n_features_ == 4
-    assert len(manifest["training_data_sha256"]) == 64
+    assert len(manifest["training_data_sha256"]) == 64 and manifest["params"]["device"] == "cpu"
 
 
 def test_artefact_refuses_tampered_weights(tmp_path, X_train):

@@ -66,9 +66,7 @@ def save_artefact(
         "version": version,
         "adlib_version": adlib.__version__,
         "detector": type(detector).__name__,
-        "params": {
-            k: list(v) if isinstance(v, tuple) else v for k, v in detector.get_params().items()
-        },
+        "params": {k: _json_param(v) for k, v in detector.get_params().items()},
         "n_features": int(detector.n_features_in_),
         "training_data_sha256": hashlib.sha256(np.ascontiguousarray(X_train).tobytes()).hexdigest(),
         "weights_sha256": sha256_of(directory / _WEIGHTS),
@@ -78,6 +76,15 @@ def save_artefact(
     }
     (directory / _MANIFEST).write_text(json.dumps(manifest, indent=2))
     return directory
+
+
+def _json_param(value: object) -> object:
+    """A hyperparameter as JSON: tuples become lists, a ``torch.device`` its name."""
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, torch.device):
+        return str(value)
+    return value
 
 
 def load_artefact(directory: str | Path) -> tuple[NeuralDetector, dict, InputSchema]:
