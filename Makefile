@@ -14,7 +14,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup run run-full test test-unit test-notebooks lint format clean
+.PHONY: setup run run-full practice test test-unit test-notebooks lint format clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ run-full: $(STAMP)
 	cd notebooks && for nb in $(NOTEBOOKS); do \
 		$(BIN)/papermill --kernel python3 --cwd . -p PROFILE full "$$nb" "../build/$$nb" || exit 1; \
 	done
+
+# Practice copies for interview preparation: outputs removed, answers replaced by prompts.
+practice: $(STAMP)
+	$(BIN)/python -m adlib.practice --notebooks notebooks --out practice
 
 test: test-unit test-notebooks
 

@@ -1,0 +1,115 @@
+"""Practice copies of the notebooks for interview preparation: ``python -m adlib.practice``.
+
+A practice copy is the notebook with every output removed, its interview answers replaced
+by the bare questions with a prompt to answer them, and an empty code cell after the
+exercises for each one. Work through it, then compare with the original, whose answers
+quote the numbers the notebook measured. ``make practice`` writes one copy per notebook
+into ``practice/``; a test checks that the committed copies match the notebooks.
+
+The notebooks follow one skeleton (checked by ``tests/test_repo_hygiene.py``): a markdown
+cell ending in the heading "Interview questions", then one code cell that displays the
+answers, each starting with ``**Q: ...**`` on its own line, and an "## Exercises" cell
+with a numbered list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from pathlib import Path
+
+import nbformat
+
+_QUESTION = re.compile(r"^\*\*Q: .*?\*\*.*$", re.MULTILINE)
+_EXERCISE = re.compile(r"^(\d+)\. ", re.MULTILINE)
+
+
+def practice_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
+    """The practice copy of ``notebook`` (parsed, file name ``name``); the input is unchanged.
+
+    Raises a ValueError when the notebook does not follow the skeleton, saying which part
+    is missing.
+    """
+    cells = [nbformat.from_dict(cell) for cell in notebook.cells]
+    heading = _find(
+        cells, lambda c: c.cell_type == "markdown" and "Interview questions" in c.source
+    )
+    if heading is None or heading + 1 >= len(cells) or cells[heading + 1].cell_type != "code":
+        raise ValueError(f"{name}: no 'Interview questions' heading followed by an answer cell.")
+    questions = _QUESTION.findall(cells[heading + 1].source)
+    if not questions:
+        raise ValueError(f"{name}: the interview cell has no '**Q: ...**' lines.")
+    exercises = _find(cells, lambda c: c.cell_type == "markdown" and "## Exercises" in c.source)
+    if exercises is None:
+        raise ValueError(f"{name}: no '## Exercises' cell.")
+    numbers = _EXERCISE.findall(cells[exercises].source)
+
+    prompts = "\n\n".join(f"{question}\n\n*Your answer:* …" for question in questions)
+    cells[heading + 1] = _markdown(
+        f"{prompts}\n\nAnswer in a few sentences, with numbers you measured above; then compare "
+        f"with the answers in `notebooks/{name}`.",
+        "practice-interview",
+    )
+    work = [
+        _code(f"# Exercise {number}: your code here\n", f"practice-exercise-{number}")
+        for number in numbers
+    ]
+    cells = cells[: exercises + 1] + work + cells[exercises + 1 :]
+    banner = _markdown(
+        f"*Practice copy of `notebooks/{name}`: outputs removed, interview answers replaced by "
+        "prompts, a cell for each exercise. Run it top to bottom, answer, then compare with the "
+        "original. Regenerate with `make practice`.*",
+        "practice-banner",
+    )
+    for cell in cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    copy = nbformat.from_dict(notebook)
+    copy.cells = [banner, *cells]
+    copy.metadata.pop("papermill", None)
+    return copy
+
+
+def write_practice(notebooks: Path, out: Path) -> list[Path]:
+    """Write a practice copy of every ``NN_*.ipynb`` in ``notebooks`` into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sorted(notebooks.glob("[0-9][0-9]_*.ipynb")):
+        copy = practice_copy(nbformat.read(path, as_version=4), path.name)
+        target = out / path.name
+        nbformat.write(copy, target)
+        written.append(target)
+    return written
+
+
+def _find(cells: list, predicate) -> int | None:
+    return next((i for i, cell in enumerate(cells) if predicate(cell)), None)
+
+
+def _markdown(source: str, cell_id: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.id = cell_id  # fixed ids, so that regenerating a copy changes nothing
+    return cell
+
+
+def _code(source: str, cell_id: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source)
+    cell.id = cell_id
+    return cell
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m adlib.practice", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--notebooks", type=Path, default=Path("notebooks"))
+    parser.add_argument("--out", type=Path, default=Path("practice"))
+    args = parser.parse_args(argv)
+    for path in write_practice(args.notebooks, args.out):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""Practice copies: up to date with the notebooks, answers hidden, exercises prompted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from adlib.practice import main, practice_copy
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_practice_copy_is_up_to_date(path):
+    committed = ROOT / "practice" / path.name
+    assert committed.is_file(), "run `make practice` and commit practice/"
+    expected = practice_copy(nbformat.read(path, as_version=4), path.name)
+    assert nbformat.read(committed, as_version=4) == expected, "run `make practice` and commit"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_practice_copy_hides_answers_and_outputs(path):
+    original = nbformat.read(path, as_version=4)
+    copy = practice_copy(original, path.name)
+    code = [c for c in copy.cells if c.cell_type == "code"]
+    assert all(c.outputs == [] and c.execution_count is None for c in code)
+    interview = next(c for c in copy.cells if c.id == "practice-interview")
+    heading = next(
+        i
+        for i, c in enumerate(original.cells)
+        if c.cell_type == "markdown" and "Interview questions" in c.source
+    )
+    n_questions = original.cells[heading + 1].source.count("**Q: ")
+    assert interview.source.count("**Q: ") == n_questions
+    assert interview.source.count("*Your answer:* …") == n_questions
+    assert original.cells[heading + 1].source not in [c.source for c in copy.cells]
+    exercises = [c for c in copy.cells if c.id.startswith("practice-exercise-")]
+    assert exercises and all(c.source.startswith("# Exercise ") for c in exercises)
+
+
+def test_practice_copy_refuses_a_notebook_off_the_skeleton():
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")])
+    with pytest.raises(ValueError, match="no 'Interview questions' heading"):
+        practice_copy(notebook, "99_x.ipynb")
+
+
+def test_main_writes_one_copy_per_notebook(tmp_path, capsys):
+    main(["--notebooks", str(ROOT / "notebooks"), "--out", str(tmp_path)])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in NOTEBOOKS]
+    assert str(tmp_path / NOTEBOOKS[0].name) in capsys.readouterr().out
