@@ -34,11 +34,14 @@ run: $(STAMP)
 		$(BIN)/python -c "import json,sys; m=json.load(open(sys.argv[1]))['metadata']['papermill']; print(f\"{sys.argv[1]}: {m['duration']:.1f} s\")" "$$nb"; \
 	done
 
-# The larger GPU profile; writes to build/ and never over the committed notebooks.
+# The larger GPU profile: writes executed copies into build/full/ (figures into
+# build/full/figures/) and never touches the committed notebooks or figures.
 run-full: $(STAMP)
-	mkdir -p build
+	mkdir -p build/full/figures
 	cd notebooks && for nb in $(NOTEBOOKS); do \
-		$(BIN)/papermill --kernel python3 --cwd . -p PROFILE full "$$nb" "../build/$$nb" || exit 1; \
+		ADLIB_FIGURES_DIR=$(CURDIR)/build/full/figures $(BIN)/papermill --kernel python3 --cwd . \
+			-p PROFILE full "$$nb" "../build/full/$$nb" || exit 1; \
+		$(BIN)/python -c "import json,sys; m=json.load(open(sys.argv[1]))['metadata']['papermill']; print(f\"{sys.argv[1]}: {m['duration']:.1f} s\")" "../build/full/$$nb"; \
 	done
 
 # Practice copies for interview preparation: outputs removed, answers replaced by prompts.

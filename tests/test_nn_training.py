@@ -9,6 +9,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 import adlib
+from adlib.detectors import AutoencoderDetector, LSTMAutoencoderDetector
 from adlib.nn import History, as_dataset, fit, resolve_device
 
 
@@ -224,3 +225,30 @@ def test_diverging_loss_is_reported(data):
         FloatingPointError, match="the loss became inf in epoch 0; lower the learning rate"
     ):
         fit(tiny_autoencoder(), explode, data[0], data[1], epochs=1, device="cpu", progress=False)
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason="no CUDA GPU: the CUDA branch (bf16 autocast, tensors on the GPU) runs on GPU machines",
+)
+def test_training_on_cuda_runs_under_bf16_autocast(monkeypatch):
+    dtypes = []
+    original = torch.autocast
+
+    def recording_autocast(device_type, *args, **kwargs):
+        if kwargs.get("enabled", True):
+            dtypes.append((device_type, kwargs.get("dtype")))
+        return original(device_type, *args, **kwargs)
+
+    monkeypatch.setattr(torch, "autocast", recording_autocast)
+    rng = np.random.default_rng(0)
+    rows = AutoencoderDetector(epochs=2, random_state=0, device="auto").fit(
+        rng.normal(size=(256, 6))
+    )
+    windows = rng.normal(size=(128, 16, 2))
+    lstm = LSTMAutoencoderDetector(epochs=2, random_state=0, device="cuda").fit(windows)
+    assert ("cuda", torch.bfloat16) in dtypes
+    for detector in (rows, lstm):
+        assert next(detector.model_.parameters()).device.type == "cuda"
+    assert np.isfinite(rows.score_samples(rng.normal(size=(32, 6)))).all()
+    assert np.isfinite(lstm.score_samples(windows[:8])).all()

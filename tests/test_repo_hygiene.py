@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -109,3 +110,13 @@ def test_figures_saved_by_a_notebook_exist(path):
 def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text()
     assert "make test" in (ROOT / "README.md").read_text()
+
+
+def test_run_full_writes_only_under_build_full():
+    dry_run = ["make", "-n", "run-full"]
+    recipe = subprocess.run(dry_run, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    runs = [line for line in recipe.replace("\\\n", " ").splitlines() if "papermill" in line]
+    assert len(runs) == 1  # one loop over every notebook
+    assert "-p PROFILE full" in runs[0]
+    assert '"../build/full/$nb"' in runs[0]
+    assert "ADLIB_FIGURES_DIR=" in runs[0] and "/build/full/figures" in runs[0]
