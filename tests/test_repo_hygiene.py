@@ -85,7 +85,7 @@ def test_notebook_follows_the_skeleton(path):
         "Interview questions",
         "Exercises",
     ):
-        assert heading in markdown, heading
+        assert re.search(rf"^#+ {heading}\s*$", markdown, re.MULTILINE), heading
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
