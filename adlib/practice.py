@@ -45,17 +45,23 @@ def practice_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.Notebo
     numbers = _EXERCISE.findall(cells[exercises].source)
 
     prompts = "\n\n".join(f"{question}\n\n*Your answer:* …" for question in questions)
-    cells[heading + 1] = _markdown(
+    cells[heading + 1] = _cell(
+        nbformat.v4.new_markdown_cell,
         f"{prompts}\n\nAnswer in a few sentences, with numbers you measured above; then compare "
         f"with the answers in `notebooks/{name}`.",
         "practice-interview",
     )
     work = [
-        _code(f"# Exercise {number}: your code here\n", f"practice-exercise-{number}")
+        _cell(
+            nbformat.v4.new_code_cell,
+            f"# Exercise {number}: your code here\n",
+            f"practice-exercise-{number}",
+        )
         for number in numbers
     ]
     cells = cells[: exercises + 1] + work + cells[exercises + 1 :]
-    banner = _markdown(
+    banner = _cell(
+        nbformat.v4.new_markdown_cell,
         f"*Practice copy of `notebooks/{name}`: outputs removed, interview answers replaced by "
         "prompts, a cell for each exercise. Run it top to bottom, answer, then compare with the "
         "original. Regenerate with `make practice`.*",
@@ -88,14 +94,10 @@ def _find(cells: list, predicate) -> int | None:
     return next((i for i, cell in enumerate(cells) if predicate(cell)), None)
 
 
-def _markdown(source: str, cell_id: str) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_markdown_cell(source)
-    cell.id = cell_id  # fixed ids, so that regenerating a copy changes nothing
-    return cell
-
-
-def _code(source: str, cell_id: str) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_code_cell(source)
+def _cell(make, source: str, cell_id: str) -> nbformat.NotebookNode:
+    """A new cell from ``make`` (``nbformat.v4.new_*_cell``) with a fixed id, so that
+    regenerating a copy changes nothing."""
+    cell = make(source)
     cell.id = cell_id
     return cell
 

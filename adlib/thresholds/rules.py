@@ -50,6 +50,15 @@ class Threshold:
         return f"{type(self).__name__}({params})"
 
 
+def _check_labelled(rule: Threshold, y: np.ndarray | None) -> None:
+    """Rules tuned on labels need them, with both classes present."""
+    if y is None:
+        raise ValueError(
+            f"{type(rule).__name__} needs labels: call .fit(validation_scores, y_validation)."
+        )
+    check_both_classes(y, "y")
+
+
 def _normal_scores(scores: np.ndarray, y: np.ndarray | None, minimum: int = 2) -> np.ndarray:
     normal = scores if y is None else scores[y == 0]
     if normal.size < minimum:
@@ -127,11 +136,7 @@ class F1OptimalThreshold(Threshold):
     """The threshold with the best F1 on labelled validation scores (needs both classes)."""
 
     def _fit(self, scores, y):
-        if y is None:
-            raise ValueError(
-                "F1OptimalThreshold needs labels: call .fit(validation_scores, y_validation)."
-            )
-        check_both_classes(y, "y")
+        _check_labelled(self, y)
         return best_f1(y, scores).threshold
 
 
@@ -148,11 +153,7 @@ class PrecisionTargetThreshold(Threshold):
         self.target = check_real(target, "target", low=0.0, high=1.0, inclusive=False)
 
     def _fit(self, scores, y):
-        if y is None:
-            raise ValueError(
-                "PrecisionTargetThreshold needs labels: call .fit(validation_scores, y_validation)."
-            )
-        check_both_classes(y, "y")
+        _check_labelled(self, y)
         precision, recall, cut = precision_recall_curve(y, scores)
         reaching = np.flatnonzero(precision[:-1] >= self.target)
         if reaching.size == 0:
