@@ -14,7 +14,7 @@ export OPENBLAS_NUM_THREADS := 1
 export MPLBACKEND := Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup run run-full practice test test-unit test-notebooks lint format clean
+.PHONY: setup run run-full practice ledger test test-unit test-notebooks lint format clean
 
 setup: $(STAMP)
 
@@ -34,12 +34,13 @@ run: $(STAMP)
 		$(BIN)/python -c "import json,sys; m=json.load(open(sys.argv[1]))['metadata']['papermill']; print(f\"{sys.argv[1]}: {m['duration']:.1f} s\")" "$$nb"; \
 	done
 
-# The larger GPU profile: writes executed copies into build/full/ (figures into
-# build/full/figures/) and never touches the committed notebooks or figures.
+# The larger GPU profile: writes executed copies into build/full/ (figures and results
+# into build/full/figures/ and build/full/results/) and never touches the committed ones.
 run-full: $(STAMP)
-	mkdir -p build/full/figures
+	mkdir -p build/full/figures build/full/results
 	cd notebooks && for nb in $(NOTEBOOKS); do \
-		ADLIB_FIGURES_DIR=$(CURDIR)/build/full/figures $(BIN)/papermill --kernel python3 --cwd . \
+		ADLIB_FIGURES_DIR=$(CURDIR)/build/full/figures ADLIB_RESULTS_DIR=$(CURDIR)/build/full/results \
+		$(BIN)/papermill --kernel python3 --cwd . \
 			-p PROFILE full "$$nb" "../build/full/$$nb" || exit 1; \
 		$(BIN)/python -c "import json,sys; m=json.load(open(sys.argv[1]))['metadata']['papermill']; print(f\"{sys.argv[1]}: {m['duration']:.1f} s\")" "../build/full/$$nb"; \
 	done
@@ -48,16 +49,23 @@ run-full: $(STAMP)
 practice: $(STAMP)
 	$(BIN)/python -m adlib.practice --notebooks notebooks --out practice
 
+# The claims ledger in README.md, rebuilt from the executed notebooks' claims tables.
+ledger: $(STAMP)
+	$(BIN)/python -m adlib.ledger --notebooks notebooks --readme README.md
+
 test: test-unit test-notebooks
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest tests
 
 # Re-executes every notebook and compares the cells marked NBVAL_CHECK_OUTPUT; the figures
-# it draws go to build/ so that testing never rewrites the committed ones.
+# and results it writes go to build/ so that testing never rewrites the committed ones.
+# The results start as a copy of results/, so notebook 14 can be checked on its own.
 test-notebooks: $(STAMP)
-	mkdir -p build/nbval-figures
-	cd notebooks && ADLIB_FIGURES_DIR=$(CURDIR)/build/nbval-figures $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
+	mkdir -p build/nbval-figures build/nbval-results
+	cp results/*.json build/nbval-results/
+	cd notebooks && ADLIB_FIGURES_DIR=$(CURDIR)/build/nbval-figures ADLIB_RESULTS_DIR=$(CURDIR)/build/nbval-results \
+		$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with $(SANITIZE) $(NOTEBOOKS)
 
 lint: $(STAMP)

@@ -120,3 +120,4 @@ def test_run_full_writes_only_under_build_full():
     assert "-p PROFILE full" in runs[0]
     assert '"../build/full/$nb"' in runs[0]
     assert "ADLIB_FIGURES_DIR=" in runs[0] and "/build/full/figures" in runs[0]
+    assert "ADLIB_RESULTS_DIR=" in runs[0] and "/build/full/results" in runs[0]
