@@ -9,7 +9,8 @@ into ``practice/``; a test checks that the committed copies match the notebooks.
 The notebooks follow one skeleton (checked by ``tests/test_repo_hygiene.py``): a markdown
 cell ending in the heading "Interview questions", then one code cell that displays the
 answers, each starting with ``**Q: ...**`` on its own line, and an "## Exercises" cell
-with a numbered list.
+with a numbered list. Any other code cell with ``**Q: ...**`` lines is an answer cell too
+(notebook 14 is made of them) and is replaced the same way.
 """
 
 from __future__ import annotations
@@ -36,21 +37,17 @@ def practice_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.Notebo
     )
     if heading is None or heading + 1 >= len(cells) or cells[heading + 1].cell_type != "code":
         raise ValueError(f"{name}: no 'Interview questions' heading followed by an answer cell.")
-    questions = _QUESTION.findall(cells[heading + 1].source)
-    if not questions:
+    if not _QUESTION.search(cells[heading + 1].source):
         raise ValueError(f"{name}: the interview cell has no '**Q: ...**' lines.")
     exercises = _find(cells, lambda c: c.cell_type == "markdown" and "## Exercises" in c.source)
     if exercises is None:
         raise ValueError(f"{name}: no '## Exercises' cell.")
     numbers = _EXERCISE.findall(cells[exercises].source)
 
-    prompts = "\n\n".join(f"{question}\n\n*Your answer:* …" for question in questions)
-    cells[heading + 1] = _cell(
-        nbformat.v4.new_markdown_cell,
-        f"{prompts}\n\nAnswer in a few sentences, with numbers you measured above; then compare "
-        f"with the answers in `notebooks/{name}`.",
-        "practice-interview",
-    )
+    for i, cell in enumerate(cells):
+        if i == heading + 1 or (cell.cell_type == "code" and _QUESTION.search(cell.source)):
+            cell_id = "practice-interview" if i == heading + 1 else f"practice-answers-{i}"
+            cells[i] = _cell(nbformat.v4.new_markdown_cell, _prompts(cell.source, name), cell_id)
     work = [
         _cell(
             nbformat.v4.new_code_cell,
@@ -88,6 +85,15 @@ def write_practice(notebooks: Path, out: Path) -> list[Path]:
         nbformat.write(copy, target)
         written.append(target)
     return written
+
+
+def _prompts(source: str, name: str) -> str:
+    """The ``**Q: ...**`` lines of an answer cell, each followed by a prompt."""
+    prompts = "\n\n".join(f"{q}\n\n*Your answer:* …" for q in _QUESTION.findall(source))
+    return (
+        f"{prompts}\n\nAnswer in a few sentences, with numbers you measured above; then compare "
+        f"with the answers in `notebooks/{name}`."
+    )
 
 
 def _find(cells: list, predicate) -> int | None:

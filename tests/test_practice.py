@@ -51,3 +51,26 @@ def test_main_writes_one_copy_per_notebook(tmp_path, capsys):
     main(["--notebooks", str(ROOT / "notebooks"), "--out", str(tmp_path)])
     assert sorted(p.name for p in tmp_path.iterdir()) == [p.name for p in NOTEBOOKS]
     assert str(tmp_path / NOTEBOOKS[0].name) in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_answer_survives_in_a_code_cell(path):
+    copy = practice_copy(nbformat.read(path, as_version=4), path.name)
+    assert not any(c.cell_type == "code" and "**Q: " in c.source for c in copy.cells)
+
+
+def test_every_answer_cell_becomes_prompts_and_other_cells_stay():
+    answers = 'display(Markdown("""\n**Q: Why?** [002]\nBecause {x}.\n"""))'
+    cells = [
+        nbformat.v4.new_code_cell("x = 1"),
+        nbformat.v4.new_code_cell(answers),
+        nbformat.v4.new_markdown_cell("## Interview questions"),
+        nbformat.v4.new_code_cell(answers.replace("Why?", "How?")),
+        nbformat.v4.new_markdown_cell("## Exercises\n\n1. Do it."),
+    ]
+    copy = practice_copy(nbformat.v4.new_notebook(cells=cells), "14_x.ipynb")
+    sources = [c.source for c in copy.cells]
+    assert "x = 1" in sources
+    hidden = [c for c in copy.cells if c.id in ("practice-answers-1", "practice-interview")]
+    assert [c.source.splitlines()[0] for c in hidden] == ["**Q: Why?** [002]", "**Q: How?** [002]"]
+    assert all(c.cell_type == "markdown" and "Because" not in c.source for c in hidden)
