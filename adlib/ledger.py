@@ -1,0 +1,124 @@
+"""The claims ledger: every source claim the notebooks test, with what they measured.
+
+Each notebook ends with a section "What the sources claim vs what we measured", whose code
+cell displays a three-column markdown table (claim, what we measured, verdict) built from
+the notebook's own variables. The ledger reads those tables from the *executed* notebooks,
+so it holds only computed results and changes when they do. ``python -m adlib.ledger``
+rewrites the ledger section of README.md (``make ledger``); a test checks it is current.
+Notebook 14 shows the same table as its own claims section, so it is not read back.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+SECTION = "What the sources claim vs what we measured"
+START, END = "<!-- ledger:start -->", "<!-- ledger:end -->"
+VERDICTS = ("holds", "does not hold", "depends")
+LEDGER_NOTEBOOK = "14_interview_walkthrough.ipynb"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One row of a notebook's claims table; ``verdict`` starts with one of :data:`VERDICTS`."""
+
+    notebook: str
+    claim: str
+    measured: str
+    verdict: str
+
+
+def notebook_claims(path: str | Path) -> list[Claim]:
+    """The claims table of one executed notebook, row by row.
+
+    Raises a ValueError naming the notebook when the section, its output or a verdict is
+    missing: run the notebook (``make run``) before building the ledger.
+    """
+    path = Path(path)
+    cells = nbformat.read(path, as_version=4).cells
+    heading = next(
+        (i for i, c in enumerate(cells) if c.cell_type == "markdown" and SECTION in c.source), None
+    )
+    if heading is None:
+        raise ValueError(f"{path.name} has no '{SECTION}' section.")
+    code = next((c for c in cells[heading + 1 :] if c.cell_type == "code"), None)
+    tables = [
+        output.get("data", {}).get("text/markdown", "")
+        for output in (code.outputs if code is not None else [])
+    ]
+    table = next((t for t in tables if t.strip().startswith("|") or "\n|" in t), "")
+    rows = [line for line in table.splitlines() if line.startswith("|")][2:]
+    if not rows:
+        raise ValueError(f"{path.name}: the claims cell has no table output; run the notebook.")
+    claims = []
+    for line in rows:
+        fields = [part.strip() for part in line.strip().strip("|").split("|")]
+        if len(fields) != 3:
+            raise ValueError(f"{path.name}: a claims row does not have 3 columns: {line!r}")
+        claim, measured, verdict = fields
+        if not verdict.startswith(VERDICTS):
+            raise ValueError(f"{path.name}: verdict {verdict!r} is not one of {VERDICTS}.")
+        claims.append(Claim(path.name, claim, measured, verdict))
+    return claims
+
+
+def build_ledger(notebooks: str | Path) -> list[Claim]:
+    """Every claim of every ``NN_*.ipynb`` in ``notebooks`` but the ledger's own, in order."""
+    paths = sorted(Path(notebooks).glob("[0-9][0-9]_*.ipynb"))
+    paths = [path for path in paths if path.name != LEDGER_NOTEBOOK]
+    if not paths:
+        raise ValueError(f"{notebooks} holds no NN_*.ipynb notebooks to build a ledger from.")
+    return [claim for path in paths for claim in notebook_claims(path)]
+
+
+def render(claims: list[Claim], link_prefix: str = "notebooks/") -> str:
+    """The ledger as a markdown table, with a count of verdicts above it.
+
+    ``link_prefix`` is the path from the page showing the table to notebooks/: the README
+    uses the default, a notebook inside notebooks/ passes ``""``.
+    """
+    counts = {v: sum(c.verdict.startswith(v) for c in claims) for v in VERDICTS}
+    summary = ", ".join(f"{verdict}: {n}" for verdict, n in counts.items())
+    lines = [
+        f"{len(claims)} claims tested. {summary}.",
+        "",
+        "| claim | tested in | what we measured | verdict |",
+        "|---|---|---|---|",
+    ]
+    for c in claims:
+        link = f"[{c.notebook[:2]}]({link_prefix}{c.notebook})"
+        lines.append(f"| {c.claim} | {link} | {c.measured} | {c.verdict} |")
+    return "\n".join(lines)
+
+
+def update_readme(readme: str | Path, notebooks: str | Path) -> bool:
+    """Rewrite the ledger between the README's markers; return True when it changed."""
+    readme = Path(readme)
+    text = readme.read_text()
+    pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), re.DOTALL)
+    if not pattern.search(text):
+        raise ValueError(f"{readme} has no {START} ... {END} markers for the ledger.")
+    table = render(build_ledger(notebooks))
+    updated = pattern.sub(lambda _: f"{START}\n{table}\n{END}", text)
+    readme.write_text(updated)
+    return updated != text
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m adlib.ledger", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--notebooks", type=Path, default=Path("notebooks"))
+    parser.add_argument("--readme", type=Path, default=Path("README.md"))
+    args = parser.parse_args(argv)
+    changed = update_readme(args.readme, args.notebooks)
+    print(f"{args.readme}: ledger {'updated' if changed else 'already current'}")
+
+
+if __name__ == "__main__":
+    main()
