@@ -5,6 +5,8 @@ BIN := $(CURDIR)/$(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NOTEBOOKS := $(sort $(notdir $(wildcard notebooks/[0-9][0-9]_*.ipynb)))
 SANITIZE := $(CURDIR)/tests/nbval_sanitize.cfg
+# Prints an executed notebook's papermill duration.
+PRINT_DURATION := $(BIN)/python -c "import json,sys; m=json.load(open(sys.argv[1]))['metadata']['papermill']; print(f\"{sys.argv[1]}: {m['duration']:.1f} s\")"
 # Papermill and nbval start kernels that must find the venv's python and packages.
 export PATH := $(BIN):$(PATH)
 # One thread everywhere: checked outputs are bit-identical only at a fixed thread count.
@@ -31,7 +33,7 @@ $(STAMP): requirements.txt pyproject.toml
 run: $(STAMP)
 	cd notebooks && for nb in $(NOTEBOOKS); do \
 		$(BIN)/papermill --kernel python3 --cwd . "$$nb" "$$nb" || exit 1; \
-		$(BIN)/python -c "import json,sys; m=json.load(open(sys.argv[1]))['metadata']['papermill']; print(f\"{sys.argv[1]}: {m['duration']:.1f} s\")" "$$nb"; \
+		$(PRINT_DURATION) "$$nb"; \
 	done
 
 # The larger GPU profile: writes executed copies into build/full/ (figures and results
@@ -42,7 +44,7 @@ run-full: $(STAMP)
 		ADLIB_FIGURES_DIR=$(CURDIR)/build/full/figures ADLIB_RESULTS_DIR=$(CURDIR)/build/full/results \
 		$(BIN)/papermill --kernel python3 --cwd . \
 			-p PROFILE full "$$nb" "../build/full/$$nb" || exit 1; \
-		$(BIN)/python -c "import json,sys; m=json.load(open(sys.argv[1]))['metadata']['papermill']; print(f\"{sys.argv[1]}: {m['duration']:.1f} s\")" "../build/full/$$nb"; \
+		$(PRINT_DURATION) "../build/full/$$nb"; \
 	done
 
 # Practice copies for interview preparation: outputs removed, answers replaced by prompts.

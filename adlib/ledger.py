@@ -32,6 +32,11 @@ class Claim:
     measured: str
     verdict: str
 
+    @property
+    def kind(self) -> str:
+        """The verdict's first words: one of :data:`VERDICTS`."""
+        return next(v for v in VERDICTS if self.verdict.startswith(v))
+
 
 def notebook_claims(path: str | Path) -> list[Claim]:
     """The claims table of one executed notebook, row by row.
@@ -82,7 +87,7 @@ def render(claims: list[Claim], link_prefix: str = "notebooks/") -> str:
     ``link_prefix`` is the path from the page showing the table to notebooks/: the README
     uses the default, a notebook inside notebooks/ passes ``""``.
     """
-    counts = {v: sum(c.verdict.startswith(v) for c in claims) for v in VERDICTS}
+    counts = {v: sum(c.kind == v for c in claims) for v in VERDICTS}
     summary = ", ".join(f"{verdict}: {n}" for verdict, n in counts.items())
     lines = [
         f"{len(claims)} claims tested. {summary}.",

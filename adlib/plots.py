@@ -6,7 +6,6 @@ picture changed: ``savefig`` writes PNGs at a fixed DPI with no software/date me
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -14,6 +13,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from adlib._paths import output_dir
 from adlib._validation import as_binary_labels, as_float_vector
 
 NORMAL_COLOUR = "#4C72B0"
@@ -38,10 +38,7 @@ def use_style() -> None:
 
 def figures_dir() -> Path:
     """``$ADLIB_FIGURES_DIR`` if set, else ``<repo>/figures``; created if missing."""
-    override = os.environ.get("ADLIB_FIGURES_DIR")
-    path = Path(override) if override else Path(__file__).resolve().parents[1] / "figures"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return output_dir("figures", "ADLIB_FIGURES_DIR")
 
 
 def savefig(fig: Figure, name: str, directory: Path | None = None) -> Path:

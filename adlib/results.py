@@ -12,22 +12,20 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
+from adlib._paths import output_dir
+
 _NAME = re.compile(r"^\d\d_[a-z0-9_]+$")
 
 
 def results_dir() -> Path:
     """``$ADLIB_RESULTS_DIR`` if set, else ``<repo>/results``; created if missing."""
-    override = os.environ.get("ADLIB_RESULTS_DIR")
-    path = Path(override) if override else Path(__file__).resolve().parents[1] / "results"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return output_dir("results", "ADLIB_RESULTS_DIR")
 
 
 def save_results(notebook: str, values: Mapping[str, object]) -> Path:

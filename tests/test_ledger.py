@@ -45,6 +45,7 @@ def test_rows_are_read_with_their_verdicts(tmp_path):
     assert [c.claim for c in claims] == ["A is better [002]", "B scales"]
     assert [c.measured for c in claims] == ["+0.1", "3×"]
     assert [c.verdict for c in claims] == ["holds: by a lot", "does not hold"]
+    assert [c.kind for c in claims] == ["holds", "does not hold"]
     assert {c.notebook for c in claims} == {"01_x.ipynb"}
 
 
