@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from sklearn.base import BaseEstimator, ClassifierMixin
 from torch import nn
 
-from adlib._validation import as_binary_labels, check_int, check_real
+from adlib._validation import as_binary_labels, check_int, check_real, standardised_float32
 from adlib.detectors.sequence import as_windows
 from adlib.nn.classifier import CELLS, RecurrentClassifier
 from adlib.nn.training import draw_seed, fit_estimator, resolve_device, tensor_batches
@@ -156,4 +156,4 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         return check_real(self.pos_weight, "pos_weight", low=0.0, inclusive=False)
 
     def _standardise(self, X: np.ndarray) -> np.ndarray:
-        return ((X - self.mean_) / self.scale_).astype(np.float32)
+        return standardised_float32((X - self.mean_) / self.scale_)

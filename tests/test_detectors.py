@@ -285,10 +285,16 @@ def _with(X: np.ndarray, value: float) -> np.ndarray:
     return X
 
 
+HUGE = r"X holds a value of magnitude 1e\+300, above the limit of 1e\+150: .*Rescale it"
+COMPLEX = r"X is complex \(dtype complex128\); .*imaginary part.*np\.real\(X\)"
 BAD_X = [
     ("nan", lambda X: _with(X, np.nan), ValueError, "X contains 1 NaN and 0 infinite"),
     ("inf", lambda X: _with(X, np.inf), ValueError, "X contains 0 NaN and 1 infinite"),
     ("-inf", lambda X: _with(X, -np.inf), ValueError, "X contains 0 NaN and 1 infinite"),
+    ("1e300", lambda X: _with(X, 1e300), ValueError, HUGE),
+    ("-1e300", lambda X: _with(X, -1e300), ValueError, HUGE),
+    ("complex", lambda X: X + 1j, TypeError, COMPLEX),
+    ("complex zero imaginary in a list", lambda X: (X + 0j).tolist(), TypeError, COMPLEX),
     ("1-D", lambda X: X[:, 0], ValueError, r"X must be 2-D .*X\.reshape\(-1, 1\)"),
     ("3-D", lambda X: X[:, :, None], ValueError, "X must be 2-D"),
     ("empty", lambda X: X[:0], ValueError, "X has 0 samples"),
@@ -351,6 +357,48 @@ def test_constant_features(name, X_train, X_new):
             detector.fit(X)
     else:
         assert np.isfinite(detector.fit(X).score_samples(X_new)).all()
+
+
+# Detectors whose arithmetic runs in float32 (neural networks, scikit-learn's trees): they
+# have limits of their own, far below the float64 one.
+FLOAT32 = {
+    name for name in DETECTOR_NAMES if issubclass(getattr(detectors, name), NeuralDetector)
+} | {"IsolationForestDetector", "TwoStageDetector"}
+
+
+@pytest.mark.parametrize("name", sorted(set(DETECTOR_NAMES) - FLOAT32))
+def test_values_up_to_the_magnitude_limit_give_finite_scores(name, X_train, X_new):
+    largest = np.abs(np.vstack([X_train, X_new])).max()  # x / largest * 1e150 is 1e150 at most
+    detector = make(name).fit(X_train / largest * 1e150)
+    assert np.isfinite(detector.score_samples(X_new / largest * 1e150)).all()
+
+
+@pytest.mark.parametrize("name", sorted(FLOAT32 - {"IsolationForestDetector", "TwoStageDetector"}))
+def test_neural_detectors_refuse_values_their_float32_arithmetic_would_overflow(
+    name, X_train, X_new
+):
+    detector = make(name).fit(X_train)
+    assert np.isfinite(detector.score_samples(_with(X_new, 1e6))).all()
+    with pytest.raises(
+        ValueError,
+        match=r"X after standardisation holds a value of magnitude [\d.]+e\+19, above the limit "
+        r"of 1e\+09: a float32 network overflows to inf or NaN",
+    ):
+        detector.score_samples(_with(X_new, 1e20))
+
+
+def test_isolation_forest_refuses_values_beyond_float32(X_train, X_new):
+    match = (
+        r"X holds a value of magnitude 1e\+39, above the limit of 3.4e\+38: scikit-learn's "
+        "IsolationForest stores X as float32"
+    )
+    detector = IsolationForestDetector(n_estimators=10, random_state=0)
+    with pytest.raises(ValueError, match=match):
+        detector.fit(_with(X_train, 1e39))
+    detector.fit(X_train)
+    assert np.isfinite(detector.score_samples(_with(X_new, 1e38))).all()
+    with pytest.raises(ValueError, match=match):
+        detector.score_samples(_with(X_new, -1e39))
 
 
 # --- cross-checks against scipy and scikit-learn ------------------------------------------
@@ -605,6 +653,10 @@ def test_density_helpers_reject_bad_input(detector, method, X_train, X_new):
     assert helper(X_new.tolist()).shape == (len(X_new),)
     with pytest.raises(ValueError, match="X contains 1 NaN"):
         helper(_with(X_new, np.nan))
+    with pytest.raises(ValueError, match=HUGE):
+        helper(_with(X_new, 1e300))
+    with pytest.raises(TypeError, match=COMPLEX):
+        helper(X_new + 1j)
     with pytest.raises(ValueError, match="X has 2 features but the detector was fitted on 3"):
         helper(X_new[:, :2])
     with pytest.raises(ValueError, match="X must be 2-D"):

@@ -176,6 +176,21 @@ def test_fusion_needs_two_fitted_detectors(fitted_pair, X_new):
         ScoreFusion(fitted_pair).score_samples(X_new)
 
 
+@pytest.mark.parametrize(
+    ("corrupt", "error", "match"),
+    [
+        (lambda X: np.where(X > 2.5, 1e300, X), ValueError, r"magnitude 1e\+300, above the limit"),
+        (lambda X: X + 1j, TypeError, r"X is complex \(dtype complex128\)"),
+    ],
+)
+def test_fusion_rejects_huge_and_complex_X(fitted_pair, corrupt, error, match, X_new):
+    with pytest.raises(error, match=match):
+        ScoreFusion(fitted_pair).fit(corrupt(X_new))
+    fusion = ScoreFusion(fitted_pair).fit(X_new)
+    with pytest.raises(error, match=match):
+        fusion.score_samples(corrupt(X_new))
+
+
 class ConstantDetector(BaseDetector):
     def _fit(self, X):
         pass

@@ -184,6 +184,8 @@ def test_ranking_metrics_need_both_classes(metric):
         (["a", "b"], [0.1, 0.2], TypeError, "y_true must hold numbers"),
         ([0, 1], [0.1, np.nan], ValueError, "scores contains 1 NaN"),
         ([0, 1], [np.inf, 0.2], ValueError, "scores contains 0 NaN and 1 infinite"),
+        ([0, 1], [0.1 + 1j, 0.2], TypeError, r"scores is complex .*np\.real\(scores\)"),
+        ([0, 1 + 0j], [0.1, 0.2], TypeError, r"y_true is complex \(dtype complex128\)"),
         ([0, 1], [[0.1], [0.2]], ValueError, "scores must be 1-D"),
         ([], [], ValueError, "scores has 0 samples"),
         ([0, 1], None, TypeError, "scores is None"),
@@ -194,6 +196,14 @@ def test_ranking_metrics_need_both_classes(metric):
 def test_metrics_reject_bad_input(metric, y, s, error, match):
     with pytest.raises(error, match=match):
         metric(y, s)
+
+
+@pytest.mark.parametrize("metric", [pr_auc, roc_auc, lambda y, s: best_f1(y, s).f1])
+def test_huge_finite_scores_are_ranked_not_refused(metric):
+    # ranking metrics only compare scores, so any finite magnitude gives the exact answer
+    y = [0, 1, 0, 1, 1]
+    ordinary = metric(y, [0.1, 0.3, 0.05, 0.4, 0.0])  # the same order
+    assert metric(y, [0.1, 1e300, -1e300, 1.5e308, -1.5e308]) == ordinary
 
 
 def test_precision_recall_f1_rejects_bad_threshold():

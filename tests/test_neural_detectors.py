@@ -232,6 +232,14 @@ def test_helpers_reject_bad_input(cls, method, width, X_train, X_new):
     bad[2, 0] = np.nan
     with pytest.raises(ValueError, match="X contains 1 NaN and 0 infinite"):
         helper(bad)
+    bad[2, 0] = 1e300
+    with pytest.raises(ValueError, match=r"X holds a value of magnitude 1e\+300, above the limit"):
+        helper(bad)
+    with pytest.raises(TypeError, match=r"X is complex \(dtype complex128\)"):
+        helper(X_new + 1j)
+    bad[2, 0] = 1e20
+    with pytest.raises(ValueError, match=r"X after standardisation .* above the limit of 1e\+09"):
+        helper(bad)
     with pytest.raises(ValueError, match="X has 2 features but the detector was fitted on 3"):
         helper(X_new[:, :2])
     with pytest.raises(ValueError, match="X must be 2-D"):

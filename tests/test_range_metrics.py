@@ -339,6 +339,26 @@ def test_non_finite_scores_are_rejected(metric, bad):
 
 
 @scoring
+@pytest.mark.parametrize("bad", [0.2 + 1j, 0.2 + 0j])
+def test_complex_scores_and_labels_are_rejected(metric, bad):
+    scores = GOOD_S.astype(complex)
+    scores[1] = bad
+    with pytest.raises(TypeError, match=r"is complex \(dtype complex128\); .*imaginary part"):
+        metric(GOOD_Y, scores)
+    with pytest.raises(TypeError, match=r"labels is complex"):
+        metric(GOOD_Y + 0j, GOOD_S)
+
+
+@scoring
+def test_huge_finite_scores_are_ranked_not_refused(metric):
+    # the metrics compare scores only: the top score raised to 1e300 keeps every ranking
+    scores = GOOD_S.copy()
+    scores[2] = 1e300
+    result, ordinary = metric(GOOD_Y, scores), metric(GOOD_Y, GOOD_S)
+    assert getattr(result, "f1", result) == getattr(ordinary, "f1", ordinary)
+
+
+@scoring
 def test_misaligned_lengths_are_rejected(metric):
     with pytest.raises(ValueError, match="aligned one to one"):
         metric(GOOD_Y, GOOD_S[:-1])
@@ -414,6 +434,15 @@ def test_bad_alarm_inputs_are_rejected():
         advance_warning_rate([1.0], [2.0], leads=[-1, 2])
     with pytest.raises(ValueError, match="leads contains 1 NaN"):
         advance_warning_rate([1.0], [2.0], leads=[np.nan])
+    with pytest.raises(ValueError, match=r"first_alarm_times holds a value of magnitude 1e\+300"):
+        lead_times([1.0, -1e300], [2.0, 3.0])
+    with pytest.raises(ValueError, match=r"event_times holds a value of magnitude 1e\+300"):
+        lead_times([1.0, np.nan], [2.0, 1e300])
+    assert advance_warning_rate([1.0], [2.0], leads=[1e300]).tolist() == [0.0]  # compared only
+    with pytest.raises(TypeError, match=r"first_alarm_times is complex .*np\.real"):
+        lead_times([1.0 + 1j, np.nan], [2.0, 3.0])
+    with pytest.raises(TypeError, match=r"event_times is complex"):
+        lead_times([1.0, 2.0], np.array([2.0, 3.0], dtype=complex))
 
 
 # ------------------------------------------------------------ cross-checks against TSB-AD

@@ -188,16 +188,50 @@ def test_unfitted_use_is_rejected(name, W_new):
         detector.predict(W_new, 0.5)
 
 
+BAD_VALUES = [
+    ("nan", np.nan, ValueError, "X contains 1 NaN and 0 infinite"),
+    ("inf", np.inf, ValueError, "X contains 0 NaN and 1 infinite"),
+    (
+        "1e300",
+        1e300,
+        ValueError,
+        r"X holds a value of magnitude 1e\+300, above the limit of 1e\+150",
+    ),
+    ("complex", 1 + 2j, TypeError, r"X is complex \(dtype complex128\); .*np\.real\(X\)"),
+    ("complex zero imaginary", 1 + 0j, TypeError, r"X is complex \(dtype complex128\)"),
+]
+
+
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize(("value", "counts"), [(np.nan, "1 NaN and 0"), (np.inf, "0 NaN and 1")])
-def test_nan_and_inf_windows_are_rejected(name, value, counts, fitted, W_train, W_new):
-    bad_train, bad_new = W_train.copy(), W_new.copy()
+@pytest.mark.parametrize(
+    ("case", "value", "error", "match"), BAD_VALUES, ids=[b[0] for b in BAD_VALUES]
+)
+def test_bad_values_in_windows_are_rejected(
+    name, case, value, error, match, fitted, W_train, W_new
+):
+    dtype = np.result_type(W_train, value)  # complex128 for a complex value
+    bad_train, bad_new = W_train.astype(dtype), W_new.astype(dtype)
     bad_train[3, 5, 1] = value
     bad_new[3, 5, 1] = value
-    with pytest.raises(ValueError, match=f"X contains {counts} infinite"):
+    with pytest.raises(error, match=match):
         make(name).fit(bad_train)
-    with pytest.raises(ValueError, match=f"X contains {counts} infinite"):
+    with pytest.raises(error, match=match):
         fitted(name).score_samples(bad_new)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [n for n in NAMES if issubclass(getattr(detectors, n), detectors.NeuralSequenceDetector)],
+)
+def test_neural_window_detectors_refuse_values_their_float32_arithmetic_would_overflow(
+    name, fitted, W_new
+):
+    bad = W_new.copy()
+    bad[3, 5, 1] = 1e20
+    with pytest.raises(
+        ValueError, match=r"X after standardisation .* above the limit of 1e\+09: a float32 network"
+    ):
+        fitted(name).score_samples(bad)
 
 
 @pytest.mark.parametrize("name", NAMES)

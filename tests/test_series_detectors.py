@@ -259,6 +259,12 @@ def test_nan_gaps_multichannel_and_constant_series_are_rejected(call, seasonal):
     x = seasonal[:N_TRAIN]
     with pytest.raises(ValueError, match=r"series with NaN gaps \(1 NaN and 0 infinite.*impute"):
         run(_with_nan(x))
+    huge = np.array(x, dtype=float)
+    huge[20] = -1e300
+    with pytest.raises(ValueError, match=r"series holds a value of magnitude 1e\+300, above the"):
+        run(huge)
+    with pytest.raises(TypeError, match=r"series is complex \(dtype complex128\).*np\.real"):
+        run(x + 0j)
     with pytest.raises(ValueError, match=r"shape \(196, 2\): 2 channels.*one series at a time"):
         run(np.column_stack([x, x]))
     with pytest.raises(ValueError, match=r"one series of shape \(n_steps,\)"):
@@ -276,6 +282,10 @@ def test_residual_detectors_reject_unfitted_use_and_gaps_when_scoring(detector, 
     detector.fit(seasonal[:N_TRAIN])
     with pytest.raises(ValueError, match=r"NaN gaps .* impute or drop the gap before scoring"):
         detector.score_series(_with_nan(seasonal))
+    with pytest.raises(ValueError, match=r"series holds a value of magnitude 1e\+300"):
+        detector.score_series(np.where(np.arange(seasonal.size) == 20, 1e300, seasonal))
+    with pytest.raises(TypeError, match=r"series is complex"):
+        detector.residuals(seasonal + 1j)
     with pytest.raises(ValueError, match="2 channels"):
         detector.residuals(np.column_stack([seasonal, seasonal]))
 

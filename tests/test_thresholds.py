@@ -209,6 +209,9 @@ def test_predict_before_fit_is_rejected(rule_class):
     [
         ([0.1, np.nan, 0.3, 0.4], None, ValueError, "scores contains 1 NaN"),
         ([0.1, np.inf, 0.3, 0.4], None, ValueError, "scores contains 0 NaN and 1 infinite"),
+        ([0.1, 1e300, 0.3, 0.4], None, ValueError, r"scores holds a value of magnitude 1e\+300"),
+        ([0.1, 0.2 + 1j, 0.3, 0.4], None, TypeError, r"scores is complex .*np\.real\(scores\)"),
+        ([0.1, 0.2, 0.3, 0.4], [0, 1 + 0j, 0, 1], TypeError, r"y is complex \(dtype complex128\)"),
         ([[0.1, 0.2], [0.3, 0.4]], None, ValueError, "scores must be 1-D"),
         ([], None, ValueError, "scores has 0 samples"),
         (None, None, TypeError, "scores is None"),
@@ -238,6 +241,9 @@ def test_predict_rejects_bad_scores(labelled):
     rule = PercentileThreshold().fit(scores, y)
     with pytest.raises(ValueError, match="scores contains 1 NaN"):
         rule.predict([0.1, np.nan])
+    assert rule.predict([0.1, -1e300, 1.5e308]).tolist() == [0, 0, 1]  # predict only compares
+    with pytest.raises(TypeError, match=r"scores is complex"):
+        rule.predict([0.1, 0.2 + 0j])
     with pytest.raises(ValueError, match="scores must be 1-D"):
         rule.predict(np.zeros((2, 2)))
 

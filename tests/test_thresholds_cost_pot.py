@@ -62,6 +62,22 @@ def test_cost_threshold_rejects_costs_that_are_not_positive(kwargs, match):
         CostThreshold(**kwargs)
 
 
+@pytest.mark.parametrize("rule", [CostThreshold(), POTThreshold(), SPOT()])
+@pytest.mark.parametrize(
+    ("bad", "error", "match"),
+    [
+        (1e300, ValueError, r"scores holds a value of magnitude 1e\+300, above the limit"),
+        (0.5 + 1j, TypeError, r"scores is complex \(dtype complex128\).*np\.real\(scores\)"),
+    ],
+)
+def test_cost_and_extreme_value_rules_reject_huge_and_complex_scores(rule, bad, error, match, rng):
+    scores = rng.exponential(size=2_000).astype(np.result_type(float, bad))
+    scores[7] = bad
+    y = (np.arange(2_000) % 10 == 0).astype(int)
+    with pytest.raises(error, match=match):
+        rule.fit(scores) if isinstance(rule, SPOT) else rule.fit(scores, y)
+
+
 def test_cost_threshold_needs_labels_with_both_classes():
     with pytest.raises(ValueError, match="needs labels"):
         CostThreshold().fit(np.arange(5.0))
@@ -187,3 +203,11 @@ def test_spot_rejects_unfitted_use_and_bad_scores(rng):
     spot = SPOT().fit(rng.exponential(size=2_000))
     with pytest.raises(ValueError, match="finite"):
         spot.update(float("nan"))
+    with pytest.raises(ValueError, match=r"score holds a value of magnitude 1e\+300, above the"):
+        spot.update(1e300)
+    with pytest.raises(TypeError, match="score must be a real number, got complex"):
+        spot.update(1 + 0j)
+    with pytest.raises(ValueError, match=r"scores holds a value of magnitude 1e\+300"):
+        spot.run([1.0, 1e300])
+    with pytest.raises(TypeError, match=r"scores is complex"):
+        spot.run([1.0, 2.0 + 0j])

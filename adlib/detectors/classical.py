@@ -13,15 +13,30 @@ from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
 
-from adlib._validation import check_int, check_real
+from adlib._validation import _check_magnitude, check_int, check_real
 from adlib.detectors.base import BaseDetector, apply_scaler, fit_scaler
+
+
+def _check_float32(X: np.ndarray) -> np.ndarray:
+    """Return X after checking it fits the float32 that scikit-learn's trees store it in."""
+    _check_magnitude(
+        X,
+        "X",
+        limit=float(np.finfo(np.float32).max),
+        why=(
+            "scikit-learn's IsolationForest stores X as float32, which turns larger values into "
+            "inf. Rescale it first (change the unit or divide by a power of ten)"
+        ),
+    )
+    return X
 
 
 class IsolationForestDetector(BaseDetector):
     """Isolation Forest: anomalies are isolated by fewer random splits than normal points.
 
     The score is the paper's s(x) = 2^(−E[h(x)]/c(n)) in (0, 1); values near 1 are
-    anomalous. Invariant to monotone rescaling of each feature, so needs no scaling.
+    anomalous. Invariant to monotone rescaling of each feature, so needs no scaling; but
+    scikit-learn's trees hold X as float32, so values must stay within ±3.4e38.
     """
 
     def __init__(
@@ -37,10 +52,10 @@ class IsolationForestDetector(BaseDetector):
             n_estimators=self.n_estimators,
             max_samples=self.max_samples,
             random_state=self.random_state,
-        ).fit(X)
+        ).fit(_check_float32(X))
 
     def _score(self, X):
-        return -self.forest_.score_samples(X)
+        return -self.forest_.score_samples(_check_float32(X))
 
 
 class OneClassSVMDetector(BaseDetector):

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from sklearn.preprocessing import StandardScaler
 from torch import nn
 
-from adlib._validation import check_int, check_real
+from adlib._validation import check_int, check_real, standardised_float32
 from adlib.detectors.base import BaseDetector
 from adlib.nn.tabular import VAE, Autoencoder, GANomaly, gaussian_kl
 from adlib.nn.training import draw_seed, fit_estimator, resolve_device, tensor_batches
@@ -40,7 +40,7 @@ class NeuralDetector(BaseDetector):
         self._check_params()
         seed = draw_seed(self.random_state)
         self.scaler_ = StandardScaler().fit(X)
-        Xs = self.scaler_.transform(X).astype(np.float32)
+        Xs = standardised_float32(self.scaler_.transform(X))
         order = np.random.default_rng(seed).permutation(len(Xs))
         n_val = max(1, round(self.val_fraction * len(Xs)))
         val, train = Xs[order[:n_val]], Xs[order[n_val:]]
@@ -70,7 +70,7 @@ class NeuralDetector(BaseDetector):
 
     def _batches(self, X: np.ndarray):
         """Standardised float32 tensors on the training device, in chunks of rows."""
-        Xs = self.scaler_.transform(X).astype(np.float32)
+        Xs = standardised_float32(self.scaler_.transform(X))
         return tensor_batches(Xs, _SCORE_BATCH, self.device_)
 
     def _build(self, n_features: int, hidden: tuple[int, ...]) -> nn.Module:

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from adlib._validation import _as_numeric_array, _check_finite, _check_rows
+from adlib._validation import _as_numeric_array, _check_finite, _check_magnitude, _check_rows
 from adlib.detectors.base import BaseDetector
 
 
 def as_windows(X: object, name: str = "X", *, min_windows: int = 1) -> np.ndarray:
-    """Return ``X`` as a finite float64 array of shape (n_windows, window, n_channels)."""
+    """Return ``X`` as a finite float64 array of shape (n_windows, window, n_channels).
+
+    Values must be real and at most ``adlib._validation.MAX_MAGNITUDE`` in absolute value.
+    """
     array = _as_numeric_array(X, name)
     if array.ndim == 2:
         array = array[:, :, None]
@@ -31,6 +34,7 @@ def as_windows(X: object, name: str = "X", *, min_windows: int = 1) -> np.ndarra
         raise ValueError(f"{name} has empty windows or no channels (shape {array.shape}).")
     _check_rows(array, name, min_windows)
     _check_finite(array, name)
+    _check_magnitude(array, name)
     return array
 
 

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from adlib._validation import check_int, check_real
+from adlib._validation import check_int, check_real, standardised_float32
 from adlib.detectors.sequence import SequenceDetector
 from adlib.nn.recurrent import RecurrentAutoencoder
 from adlib.nn.training import draw_seed, fit_estimator, resolve_device, tensor_batches
@@ -75,7 +75,7 @@ class NeuralSequenceDetector(SequenceDetector):
         """Subclasses check their own extra parameters here."""
 
     def _standardise(self, X: np.ndarray) -> np.ndarray:
-        return ((X - self.mean_) / self.scale_).astype(np.float32)
+        return standardised_float32((X - self.mean_) / self.scale_)
 
     def _batches(self, X: np.ndarray):
         return tensor_batches(self._standardise(X), _SCORE_BATCH, self.device_)

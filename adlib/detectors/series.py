@@ -24,7 +24,7 @@ from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from threadpoolctl import threadpool_limits
 
-from adlib._validation import _as_numeric_array, check_int
+from adlib._validation import _as_numeric_array, _check_magnitude, check_int
 
 #: MAD × 1.4826 is the standard deviation for Gaussian data: the robust scale of residuals.
 MAD_TO_SD = 1.4826
@@ -39,9 +39,9 @@ _TRENDS = (None, "n", "c")
 def as_series(series: object, name: str, *, purpose: str) -> np.ndarray:
     """Return one series as a finite float64 array of shape (n_steps,).
 
-    Accepts (n_steps,) or (n_steps, 1); several channels, NaN gaps and infinities raise a
-    ValueError that says how to fix them (``purpose`` completes "impute or drop the gap
-    before ...").
+    Accepts (n_steps,) or (n_steps, 1) real values; several channels, NaN gaps, infinities
+    and magnitudes that would overflow raise a ValueError (complex values a TypeError) that
+    says how to fix them (``purpose`` completes "impute or drop the gap before ...").
     """
     array = _as_numeric_array(series, name)
     if array.ndim == 2 and array.shape[1] == 1:
@@ -64,6 +64,7 @@ def as_series(series: object, name: str, *, purpose: str) -> np.ndarray:
             f"the gap before {purpose}; these methods need an evenly spaced series without "
             "holes (interpolate short gaps: dropping them shifts the seasonal phase)."
         )
+    _check_magnitude(array, name)
     return array
 
 

@@ -20,6 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from adlib._validation import (
+    MAX_MAGNITUDE,
+    _as_numeric_array,
+    _check_magnitude,
     as_binary_labels,
     as_float_vector,
     check_both_classes,
@@ -407,14 +410,8 @@ def _ranking_inputs(labels: object, scores: object) -> tuple[np.ndarray, np.ndar
 def _alarms_and_events(
     first_alarm_times: object, event_times: object
 ) -> tuple[np.ndarray, np.ndarray]:
-    events = as_float_vector(event_times, "event_times")
-    try:
-        alarms = np.asarray(first_alarm_times, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise TypeError(
-            f"first_alarm_times could not be converted to a float array ({error}); pass "
-            "numbers, with NaN for the units that never alarmed."
-        ) from None
+    events = as_float_vector(event_times, "event_times", max_magnitude=MAX_MAGNITUDE)
+    alarms = _as_numeric_array(first_alarm_times, "first_alarm_times")
     if alarms.shape != events.shape:
         raise ValueError(
             f"first_alarm_times has shape {alarms.shape} but event_times has shape "
@@ -422,4 +419,5 @@ def _alarms_and_events(
         )
     if np.isinf(alarms).any():
         raise ValueError("first_alarm_times contains infinite values; use NaN for 'never alarmed'.")
+    _check_magnitude(alarms, "first_alarm_times")
     return alarms, events

@@ -19,7 +19,13 @@ import math
 import numpy as np
 from scipy import stats
 
-from adlib._validation import as_float_vector, check_int, check_real
+from adlib._validation import (
+    MAX_MAGNITUDE,
+    _check_magnitude,
+    as_float_vector,
+    check_int,
+    check_real,
+)
 from adlib.thresholds.rules import Threshold, _normal_scores
 
 #: Below this |ξ| the GPD is treated as exponential (the ξ → 0 limit of the formula).
@@ -134,7 +140,7 @@ class SPOT:
 
     def fit(self, scores: object) -> SPOT:
         """Calibrate on an initial batch of (normal) scores, shape (n,); returns self."""
-        s = as_float_vector(scores, "scores", min_rows=self.min_peaks)
+        s = as_float_vector(scores, "scores", min_rows=self.min_peaks, max_magnitude=MAX_MAGNITUDE)
         initial, excesses, (shape, scale) = _fit_peaks(s, self.initial_quantile, self.min_peaks)
         self.initial_threshold_, self.shape_, self.scale_ = initial, shape, scale
         self.peaks_, self.n_ = list(excesses), s.size
@@ -145,6 +151,7 @@ class SPOT:
         """Process one score; True means an alarm (the score exceeded the threshold)."""
         self._check_fitted()
         value = check_real(score, "score")
+        _check_magnitude(np.asarray(value), "score")
         alarm = value > self.threshold_
         if alarm and not self.learn_from_alarms:
             return True
@@ -163,7 +170,7 @@ class SPOT:
         Both have shape (n,): ``thresholds[i]`` is the threshold ``scores[i]`` was compared with.
         """
         self._check_fitted()
-        s = as_float_vector(scores, "scores")
+        s = as_float_vector(scores, "scores", max_magnitude=MAX_MAGNITUDE)
         alarms, thresholds = np.zeros(s.size, dtype=np.int64), np.empty(s.size)
         for i, value in enumerate(s):
             thresholds[i] = self.threshold_

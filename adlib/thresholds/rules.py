@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve
 
 from adlib._validation import (
+    MAX_MAGNITUDE,
     as_binary_labels,
     as_float_vector,
     check_both_classes,
@@ -27,8 +28,13 @@ class Threshold:
     """Base class: subclasses implement ``_fit(scores, y) -> float``."""
 
     def fit(self, scores: object, y: object = None) -> Threshold:
-        """Learn ``threshold_`` from 1-D scores (higher = more anomalous); returns self."""
-        s = as_float_vector(scores, "scores")
+        """Learn ``threshold_`` from 1-D scores (higher = more anomalous); returns self.
+
+        Scores beyond ``MAX_MAGNITUDE`` are refused: the statistics a rule fits (a standard
+        deviation, an interpolated quantile, a tail distribution) would overflow on them.
+        ``predict`` only compares, so it takes any finite score.
+        """
+        s = as_float_vector(scores, "scores", max_magnitude=MAX_MAGNITUDE)
         labels = None if y is None else as_binary_labels(y, "y", n=s.shape[0])
         self.threshold_ = float(self._fit(s, labels))
         return self
