@@ -6,11 +6,12 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
-from torch.utils.data import TensorDataset
+from torch.utils.data import DataLoader, TensorDataset
 
 import adlib
 from adlib.detectors import AutoencoderDetector, LSTMAutoencoderDetector
 from adlib.nn import History, as_dataset, fit, resolve_device
+from adlib.nn.training import batches
 
 
 def mse_reconstruction(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
@@ -252,3 +253,36 @@ def test_training_on_cuda_runs_under_bf16_autocast(monkeypatch):
         assert next(detector.model_.parameters()).device.type == "cuda"
     assert np.isfinite(rows.score_samples(rng.normal(size=(32, 6)))).all()
     assert np.isfinite(lstm.score_samples(windows[:8])).all()
+
+
+@pytest.mark.parametrize(("n", "batch_size"), [(10, 3), (64, 64), (65, 16), (1, 4)])
+def test_batches_match_a_shuffling_dataloader_epoch_after_epoch(n, batch_size):
+    dataset = TensorDataset(torch.randn(n, 3), torch.arange(n))
+    ours, theirs = torch.Generator().manual_seed(7), torch.Generator().manual_seed(7)
+    loader = DataLoader(dataset, batch_size=batch_size, shuffle=True, generator=theirs)
+    for _ in range(3):
+        expected = list(loader)
+        got = list(batches(dataset, batch_size, ours))
+        assert len(got) == len(expected)
+        for mine, reference in zip(got, expected, strict=True):
+            assert all(torch.equal(a, b) for a, b in zip(mine, reference, strict=True))
+    assert torch.equal(ours.get_state(), theirs.get_state())
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_batches_leave_the_global_generator_where_a_dataloader_leaves_it(shuffle):
+    dataset = TensorDataset(torch.randn(9, 2))
+    streams = []
+    for make in (
+        lambda g: DataLoader(dataset, batch_size=4, shuffle=shuffle, generator=g),
+        lambda g: batches(dataset, 4, g),
+    ):
+        torch.manual_seed(3)
+        list(make(torch.Generator().manual_seed(5) if shuffle else None))
+        streams.append(torch.get_rng_state())
+    assert torch.equal(*streams)
+
+
+def test_batches_without_a_generator_keep_the_order():
+    dataset = TensorDataset(torch.arange(7.0)[:, None])
+    assert [b[0].flatten().tolist() for b in batches(dataset, 3)] == [[0, 1, 2], [3, 4, 5], [6]]

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from torch import nn
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
 from adlib._validation import check_int, check_real
@@ -188,8 +188,6 @@ def fit(
     train_set, val_set = as_dataset(train, "train"), as_dataset(val, "val")
 
     generator = torch.Generator().manual_seed(seed)
-    train_loader = DataLoader(train_set, batch_size=batch_size, shuffle=True, generator=generator)
-    val_loader = DataLoader(val_set, batch_size=max(batch_size, 1024), shuffle=False)
     model.to(device)
     optimizers = {
         name: torch.optim.Adam(module.parameters(), lr=lr, weight_decay=weight_decay)
@@ -202,10 +200,12 @@ def fit(
     bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
     for epoch in bar:
         model.train()
-        train_means = _run_epoch(model, loss_fn, train_loader, device, optimizers, epoch)
+        train_batches = batches(train_set, batch_size, generator)
+        train_means = _run_epoch(model, loss_fn, train_batches, device, optimizers, epoch)
         model.eval()
         with torch.no_grad():
-            val_means = _run_epoch(model, loss_fn, val_loader, device, None, epoch)
+            val_batches = batches(val_set, max(batch_size, 1024))
+            val_means = _run_epoch(model, loss_fn, val_batches, device, None, epoch)
         if monitor not in train_means:
             raise ValueError(
                 f"monitor={monitor!r} is not among the losses loss_fn returns: {list(train_means)}."
@@ -251,10 +251,37 @@ def _check_players(
     return players, monitor
 
 
+def batches(
+    dataset: TensorDataset, batch_size: int, generator: torch.Generator | None = None
+) -> Iterator[tuple[torch.Tensor, ...]]:
+    """One epoch of mini-batches of ``dataset``: in order, or shuffled by ``generator``.
+
+    The same batches, in the same order, as ``DataLoader(dataset, batch_size, shuffle=True,
+    generator=generator)`` (``shuffle=False`` without a generator), but sliced from the
+    tensors at once instead of gathered row by row, which costs a quarter of the training
+    time of a small network. An epoch draws the random numbers a DataLoader epoch draws (a
+    base seed for its workers, from ``generator`` or else from torch's global generator,
+    which also feeds dropout and the noise of the denoising AE and the VAE; when shuffling,
+    two permutations of which its ``RandomSampler`` uses the first), so both random streams,
+    and every trained number, are the DataLoader's; a test checks it batch for batch.
+    """
+    n = len(dataset)
+    order = None
+    torch.empty((), dtype=torch.int64).random_(generator=generator)
+    if generator is not None:
+        order = torch.randperm(n, generator=generator)
+        torch.randperm(n, generator=generator)
+    for start in range(0, n, batch_size):
+        rows = (
+            slice(start, start + batch_size) if order is None else order[start : start + batch_size]
+        )
+        yield tuple(tensor[rows] for tensor in dataset.tensors)
+
+
 def _run_epoch(
     model: nn.Module,
     loss_fn: LossFn,
-    loader: DataLoader,
+    loader: Iterable[tuple[torch.Tensor, ...]],
     device: torch.device,
     optimizers: dict[str, torch.optim.Optimizer] | None,
     epoch: int,
