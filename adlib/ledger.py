@@ -57,19 +57,39 @@ def notebook_claims(path: str | Path) -> list[Claim]:
         for output in (code.outputs if code is not None else [])
     ]
     table = next((t for t in tables if t.strip().startswith("|") or "\n|" in t), "")
-    rows = [line for line in table.splitlines() if line.startswith("|")][2:]
-    if not rows:
+    if not table:
         raise ValueError(f"{path.name}: the claims cell has no table output; run the notebook.")
+    return parse_claims(table, path.name)
+
+
+def parse_claims(table: str, notebook: str) -> list[Claim]:
+    """The rows of a claims table given as markdown text (header and rule lines skipped).
+
+    Raises a ValueError naming ``notebook`` when the table has no rows, a row has other
+    than three columns or a verdict does not start with one of :data:`VERDICTS`.
+    """
+    rows = [line for line in table.strip().splitlines() if line.startswith("|")][2:]
+    if not rows:
+        raise ValueError(f"{notebook}: the claims table has no rows.")
     claims = []
     for line in rows:
         fields = [part.strip() for part in line.strip().strip("|").split("|")]
         if len(fields) != 3:
-            raise ValueError(f"{path.name}: a claims row does not have 3 columns: {line!r}")
+            raise ValueError(f"{notebook}: a claims row does not have 3 columns: {line!r}")
         claim, measured, verdict = fields
         if not verdict.startswith(VERDICTS):
-            raise ValueError(f"{path.name}: verdict {verdict!r} is not one of {VERDICTS}.")
-        claims.append(Claim(path.name, claim, measured, verdict))
+            raise ValueError(f"{notebook}: verdict {verdict!r} is not one of {VERDICTS}.")
+        claims.append(Claim(notebook, claim, measured, verdict))
     return claims
+
+
+def verdict_kinds(table: str, notebook: str = "this notebook") -> list[str]:
+    """The verdict words of a claims table, row by row (introduced in 00).
+
+    Each notebook saves them with its results, so that a fresh run is checked to reach the
+    same verdicts even where the numbers behind them may move within their tolerance.
+    """
+    return [claim.kind for claim in parse_claims(table, notebook)]
 
 
 def build_ledger(notebooks: str | Path) -> list[Claim]:

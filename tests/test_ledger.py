@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -17,6 +18,7 @@ from adlib.ledger import (
     notebook_claims,
     render,
     update_readme,
+    verdict_kinds,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,3 +129,23 @@ def test_readme_ledger_is_current():
     assert START in text and END in text, "the README needs the ledger markers"
     shown = text.split(START, 1)[1].split(END, 1)[0].strip()
     assert shown == render(build_ledger(ROOT / "notebooks")), "run `make ledger` and commit"
+
+
+def test_verdict_kinds_reads_a_table_given_as_text():
+    table = (
+        HEADER + "| a | 0.9 | holds |\n| b | 0.1 | does not hold: too low |\n| c | x | depends |\n"
+    )
+    assert verdict_kinds(table) == ["holds", "does not hold", "depends"]
+
+
+def test_verdict_kinds_refuses_an_empty_table():
+    with pytest.raises(ValueError, match="03_x: the claims table has no rows"):
+        verdict_kinds(HEADER, "03_x")
+
+
+def test_every_notebook_saves_the_verdicts_its_claims_table_shows():
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        if path.name == LEDGER_NOTEBOOK:
+            continue
+        saved = json.loads((ROOT / "results" / f"{path.stem}.json").read_text())
+        assert saved["verdicts"] == [c.kind for c in notebook_claims(path)], path.name

@@ -112,12 +112,43 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / "README.md").read_text()
 
 
-def test_run_full_writes_only_under_build_full():
-    dry_run = ["make", "-n", "run-full"]
+def _recipe(target: str) -> str:
+    dry_run = ["make", "-n", target]
     recipe = subprocess.run(dry_run, cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    runs = [line for line in recipe.replace("\\\n", " ").splitlines() if "papermill" in line]
-    assert len(runs) == 1  # one loop over every notebook
+    return recipe.replace("\\\n", " ")
+
+
+def test_run_full_writes_only_under_build_full():
+    runs = [line for line in _recipe("run-full").splitlines() if "adlib.walk" in line]
+    assert len(runs) == 1  # one walk over every notebook
     assert "-p PROFILE full" in runs[0]
-    assert '"../build/full/$nb"' in runs[0]
+    assert "--out build/full" in runs[0]
     assert "ADLIB_FIGURES_DIR=" in runs[0] and "/build/full/figures" in runs[0]
     assert "ADLIB_RESULTS_DIR=" in runs[0] and "/build/full/results" in runs[0]
+
+
+def test_run_and_test_use_every_core():
+    assert "--jobs" in _recipe("run")
+    notebooks = _recipe("test-notebooks")
+    assert "--dist loadscope" in notebooks and " -n " in notebooks
+    assert "ADLIB_RESULTS_READ_DIR=" in notebooks and "ADLIB_FRESH_RESULTS=" in notebooks
+    assert " -n " in _recipe("test-unit")
+
+
+def test_ci_runs_on_the_generic_kernels():
+    ci = (ROOT / ".ci" / "run").read_text()
+    for switch in (
+        "ATEN_CPU_CAPABILITY=default",
+        "OPENBLAS_CORETYPE=Haswell",
+        "MKL_ENABLE_INSTRUCTIONS=AVX2",
+        "ONEDNN_MAX_CPU_ISA=AVX2",
+    ):
+        assert f"export {switch}" in ci
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_carries_no_execution_timestamps(path):
+    nb = nbformat.read(path, as_version=4)
+    stamped = [c for c in nb.cells if {"papermill", "execution"} & set(c.metadata)]
+    assert stamped == [], "run `make run`: it strips papermill's per-cell timestamps"
+    assert not {"start_time", "end_time", "input_path"} & set(nb.metadata.get("papermill", {}))

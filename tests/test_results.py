@@ -8,9 +8,10 @@ from pathlib import Path
 
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 
-from adlib.results import load_results, results_dir, save_results
+from adlib.results import load_results, results_dir, results_read_dir, save_results
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -95,3 +96,35 @@ def test_every_notebook_before_14_has_committed_results(path):
     assert json.loads(saved.read_text()), "empty results"
     sources = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
     assert re.search(rf'save_results\(\s*"{path.stem}"', sources), "the notebook saves its results"
+
+
+def test_tables_become_mappings_without_missing_cells(tmp_results):
+    table = pd.DataFrame(
+        {("PR-AUC", "mean"): [0.5, 0.75], ("PR-AUC", "std"): [0.25, np.nan]},
+        index=pd.Index(["autoencoder", "random"], name="detector"),
+    )
+    save_results("03_autoencoders", {"table": table, "counts": pd.Series({"f9": 3, "f1": 2})})
+    assert load_results("03_autoencoders") == {
+        "table": {
+            "autoencoder": {"PR-AUC / mean": 0.5, "PR-AUC / std": 0.25},
+            "random": {"PR-AUC / mean": 0.75},
+        },
+        "counts": {"f9": 3, "f1": 2},
+    }
+
+
+def test_results_are_read_from_the_read_dir_when_set(tmp_results, tmp_path, monkeypatch):
+    save_results("07_lstm_autoencoder", {"x": 1.0})
+    committed = tmp_path / "committed"
+    committed.mkdir()
+    (committed / "07_lstm_autoencoder.json").write_text('{"x": 2.0}')
+    monkeypatch.setenv("ADLIB_RESULTS_READ_DIR", str(committed))
+    assert results_read_dir() == committed
+    assert load_results("07_lstm_autoencoder") == {"x": 2.0}
+    assert json.loads((tmp_results / "07_lstm_autoencoder.json").read_text()) == {"x": 1.0}
+
+
+def test_saving_leaves_no_partial_file(tmp_results):
+    save_results("00_setup", {"x": 1})
+    save_results("00_setup", {"x": 2})
+    assert [p.name for p in tmp_results.iterdir()] == ["00_setup.json"]
