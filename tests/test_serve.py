@@ -40,6 +40,7 @@ def test_schema_accepts_rows_like_training(X_train, rng):
         (np.zeros((5, 3)), "expected rows of 4 features, got shape"),
         (np.zeros((0, 4)), "the batch is empty"),
         (np.array([["a", "b", "c", "d"]]), "values must be numbers"),
+        (np.zeros((2, 4), dtype=complex), "real numbers, got complex128: the imaginary part"),
         (np.array([[0.0, np.nan, 0.0, 0.0], [np.inf, 0, 0, 0]]), "2 NaN or inf values"),
         (np.array([[0.0, 0.0, 1e6, 0.0]]), r"outside the training range in features \[2\]"),
     ],

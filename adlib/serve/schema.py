@@ -52,6 +52,9 @@ class InputSchema:
             raise InputError(["the batch is empty"])
         if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
             raise InputError([f"values must be numbers, got dtype {array.dtype}"])
+        if np.iscomplexobj(array):
+            lost = "the imaginary part would be lost"
+            raise InputError([f"values must be real numbers, got {array.dtype}: {lost}"])
         values = array.astype(np.float64)
         problems = []
         bad = ~np.isfinite(values)
