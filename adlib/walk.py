@@ -106,6 +106,9 @@ def run(
             ready.sort(key=lambda name: -durations.get(name, 0.0))
             for name in ready[: jobs - len(running)]:
                 running[pool.submit(_execute, by_name[name], out_dir, parameters)] = name
+            if not running:
+                waiting = sorted(set(by_name) - set(done))
+                raise ValueError(f"{waiting} read each other's results: no order can run them.")
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 name = running.pop(future)

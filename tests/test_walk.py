@@ -76,6 +76,15 @@ def test_a_failure_names_the_notebook_and_stops_the_walk(walk_dir, tmp_path, mon
         walk.run(walk_dir, tmp_path, jobs=1)
 
 
+def test_notebooks_reading_each_other_are_refused(tmp_path):
+    paths = [
+        _notebook(tmp_path, "01_a.ipynb", 'load_results("02_b")'),
+        _notebook(tmp_path, "02_b.ipynb", 'load_results("01_a")'),
+    ]
+    with pytest.raises(ValueError, match="read each other's results"):
+        walk.run(paths, tmp_path, jobs=2)
+
+
 def test_jobs_must_be_positive(walk_dir, tmp_path):
     with pytest.raises(ValueError, match="jobs must be at least 1"):
         walk.run(walk_dir, tmp_path, jobs=0)
