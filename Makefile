@@ -13,7 +13,9 @@ export PATH := $(BIN):$(PATH)
 export OMP_NUM_THREADS := 1
 export MKL_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
-export MPLBACKEND := Agg
+# Figures display inline (matplotlib's default in a kernel); training prints one line per fit,
+# not a widget bar whose stored state renders blank on the web.
+export ADLIB_PROGRESS := summary
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: setup run run-full practice ledger test test-unit test-notebooks lint format clean

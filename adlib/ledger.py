@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 
 SECTION = "What the sources claim vs what we measured"
 START, END = "<!-- ledger:start -->", "<!-- ledger:end -->"
@@ -44,6 +43,8 @@ def notebook_claims(path: str | Path) -> list[Claim]:
     Raises a ValueError naming the notebook when the section, its output or a verdict is
     missing: run the notebook (``make run``) before building the ledger.
     """
+    import nbformat  # here, not at the top: it costs every notebook 2 s to import (jsonschema)
+
     path = Path(path)
     cells = nbformat.read(path, as_version=4).cells
     heading = next(

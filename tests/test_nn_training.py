@@ -286,3 +286,22 @@ def test_batches_leave_the_global_generator_where_a_dataloader_leaves_it(shuffle
 def test_batches_without_a_generator_keep_the_order():
     dataset = TensorDataset(torch.arange(7.0)[:, None])
     assert [b[0].flatten().tolist() for b in batches(dataset, 3)] == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+def test_summary_progress_prints_one_plain_line_per_fit(monkeypatch, capsys):
+    monkeypatch.setenv("ADLIB_PROGRESS", "summary")
+    x = torch.randn(64, 3)
+    history = fit(nn.Linear(3, 3), lambda m, b: ((m(b[0]) - b[0]) ** 2).mean(), x, x, epochs=3)
+    out = capsys.readouterr()
+    assert out.out == (
+        f"training: 3 of 3 epochs; kept epoch {history.best_epoch}, "
+        f"validation loss {history.best_val_loss:.4g}\n"
+    )
+    assert out.err == ""  # no bar
+
+
+def test_an_unknown_progress_mode_is_refused(monkeypatch):
+    monkeypatch.setenv("ADLIB_PROGRESS", "widgets")
+    x = torch.randn(8, 2)
+    with pytest.raises(ValueError, match="ADLIB_PROGRESS must be 'bar' or 'summary'"):
+        fit(nn.Linear(2, 2), lambda m, b: m(b[0]).pow(2).mean(), x, x, epochs=1)

@@ -152,3 +152,16 @@ def test_notebook_carries_no_execution_timestamps(path):
     stamped = [c for c in nb.cells if {"papermill", "execution"} & set(c.metadata)]
     assert stamped == [], "run `make run`: it strips papermill's per-cell timestamps"
     assert not {"start_time", "end_time", "input_path"} & set(nb.metadata.get("papermill", {}))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_shows_its_figures_and_stores_no_widgets(path):
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    kinds = {kind for c in code for o in c.outputs for kind in o.get("data", {})}
+    assert "application/vnd.jupyter.widget-view+json" not in kinds, "run `make run`"
+    assert "widgets" not in nb.metadata
+    for cell in code:
+        if "plots.savefig(" in cell.source:
+            shown = [o for o in cell.outputs if "image/png" in o.get("data", {})]
+            assert shown, f"a cell saves a figure but shows none: {cell.source[:60]!r}"

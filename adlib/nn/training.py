@@ -5,14 +5,17 @@ batch), so the same loop serves autoencoders (batch = (x,)), VAEs (loss = −ELB
 classifiers (batch = (x, y)). Adversarial models (notebook 05) name their *players*: the loss
 function then returns one loss per player, and each player's optimiser steps on its own
 loss. The loop moves data to the device, uses bf16 autocast on CUDA, stops early when the
-validation loss stops improving, restores the best weights and shows a tqdm progress bar.
-On the CPU, at a fixed seed and thread count, two runs give bit-identical weights and
+validation loss stops improving, restores the best weights and shows a tqdm progress bar
+(in a live session) or prints one line per fit (when ``$ADLIB_PROGRESS`` is ``summary``, as
+``make run`` and ``make test`` set it, so that committed notebooks hold plain text and no
+widget state). On the CPU, at a fixed seed and thread count, two runs give bit-identical weights and
 history.
 """
 
 from __future__ import annotations
 
 import copy
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -197,7 +200,8 @@ def fit(
     history = History()
     best_state, best_loss, waited = None, float("inf"), 0
     start = time.perf_counter()
-    bar = tqdm(range(epochs), desc=desc, disable=not progress, leave=True)
+    summary = progress_mode() == "summary"
+    bar = tqdm(range(epochs), desc=desc, disable=not progress or summary, leave=True)
     for epoch in bar:
         model.train()
         train_batches = batches(train_set, batch_size, generator)
@@ -225,11 +229,30 @@ def fit(
                 history.stopped_early = True
                 break
     bar.close()
+    if progress and summary:
+        stopped = ", stopped early" if history.stopped_early else ""
+        print(
+            f"{desc}: {len(history.val_loss)} of {epochs} epochs{stopped}; kept epoch "
+            f"{history.best_epoch}, validation loss {history.best_val_loss:.4g}"
+        )
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
     history.seconds = time.perf_counter() - start
     return history
+
+
+def progress_mode() -> str:
+    """How ``fit`` reports progress: ``"bar"`` (a live tqdm bar) or ``"summary"`` (one line).
+
+    Read from ``$ADLIB_PROGRESS`` (default ``"bar"``). A live bar in a notebook is an
+    ipywidget, whose stored state renders blank on the web; ``make run`` and ``make test``
+    therefore ask for the one-line summary.
+    """
+    mode = os.environ.get("ADLIB_PROGRESS", "bar")
+    if mode not in ("bar", "summary"):
+        raise ValueError(f"ADLIB_PROGRESS must be 'bar' or 'summary', got {mode!r}.")
+    return mode
 
 
 def _check_players(
