@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-
 SECTION = "What the sources claim vs what we measured"
 START, END = "<!-- ledger:start -->", "<!-- ledger:end -->"
 VERDICTS = ("holds", "does not hold", "depends")
