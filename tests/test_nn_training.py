@@ -126,7 +126,8 @@ def test_min_delta_counts_small_improvements_as_none(data):
     assert len(history.val_loss) == 3
 
 
-def test_progress_bar_on_and_off(data, capsys):
+def test_progress_bar_on_and_off(data, capsys, monkeypatch):
+    monkeypatch.setenv("ADLIB_PROGRESS", "bar")  # make run and make test ask for the summary
     _train(data, epochs=2, progress=False)
     assert capsys.readouterr().err == ""
     _train(data, epochs=2, progress=True, desc="tiny-ae")
