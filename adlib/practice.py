@@ -1,10 +1,13 @@
 """Practice copies of the notebooks for interview preparation: ``python -m adlib.practice``.
 
 A practice copy is the notebook with every output removed, its interview answers replaced
-by the bare questions with a prompt to answer them, and an empty code cell after the
-exercises for each one. Work through it, then compare with the original, whose answers
-quote the numbers the notebook measured. ``make practice`` writes one copy per notebook
-into ``practice/``; a test checks that the committed copies match the notebooks.
+by the bare questions with a prompt to answer them, its claims section (the verdicts, the
+table, the saving of results) replaced by a prompt to judge the claims, the code of its
+summary hidden, and an empty code cell after the exercises for each one. Running a copy
+therefore prints no verdict and rewrites no committed result. Work through it, then
+compare with the original, whose answers quote the numbers the notebook measured.
+``make practice`` writes one copy per notebook into ``practice/``; a test checks that the
+committed copies match the notebooks.
 
 The notebooks follow one skeleton (checked by ``tests/test_repo_hygiene.py``): a markdown
 cell ending in the heading "Interview questions", then one code cell that displays the
@@ -20,6 +23,8 @@ import re
 from pathlib import Path
 
 import nbformat
+
+from adlib.ledger import SECTION
 
 _QUESTION = re.compile(r"^\*\*Q: .*?\*\*.*$", re.MULTILINE)
 _EXERCISE = re.compile(r"^(\d+)\. ", re.MULTILINE)
@@ -57,6 +62,7 @@ def practice_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.Notebo
         for number in numbers
     ]
     cells = cells[: exercises + 1] + work + cells[exercises + 1 :]
+    cells = _hide_verdicts(cells, name)
     banner = _cell(
         nbformat.v4.new_markdown_cell,
         f"*Practice copy of `notebooks/{name}`: outputs removed, interview answers replaced by "
@@ -85,6 +91,45 @@ def write_practice(notebooks: Path, out: Path) -> list[Path]:
         nbformat.write(copy, target)
         written.append(target)
     return written
+
+
+def _hide_verdicts(cells: list, name: str) -> list:
+    """``cells`` with the claims section replaced by a prompt and the summary's code hidden.
+
+    The claims section runs from its heading to the next "## " heading; it holds the claims
+    table (verdicts) and the cell that saves the notebook's results. Code in the summary
+    section (notebook 14 counts the verdicts there) becomes a note that it is hidden.
+    """
+    start = _find(cells, lambda c: c.cell_type == "markdown" and SECTION in c.source)
+    if start is None:
+        return cells
+    end = next((i for i in range(start + 1, len(cells)) if _is_section(cells[i])), len(cells))
+    prompt = _cell(
+        nbformat.v4.new_markdown_cell,
+        "For each claim of the sources this notebook tests, decide from what you measured above "
+        "whether it holds, does not hold or depends (and on what), with the numbers behind your "
+        f"verdict; then compare with the claims table in `notebooks/{name}`.",
+        "practice-claims",
+    )
+    cells = [*cells[: start + 1], prompt, *cells[end:]]
+    summary = next((i for i in range(start + 1, len(cells)) if _is_section(cells[i])), None)
+    if summary is None or not cells[summary].source.lstrip().startswith("## Summary"):
+        return cells
+    for i in range(summary + 1, len(cells)):
+        if _is_section(cells[i]):
+            break
+        if cells[i].cell_type == "code":
+            cells[i] = _cell(
+                nbformat.v4.new_markdown_cell,
+                f"*Hidden in the practice copy: this summary counts the verdicts (see "
+                f"`notebooks/{name}`).*",
+                f"practice-summary-{i}",
+            )
+    return cells
+
+
+def _is_section(cell: nbformat.NotebookNode) -> bool:
+    return cell.cell_type == "markdown" and cell.source.lstrip().startswith("## ")
 
 
 def _prompts(source: str, name: str) -> str:

@@ -74,3 +74,31 @@ def test_every_answer_cell_becomes_prompts_and_other_cells_stay():
     hidden = [c for c in copy.cells if c.id in ("practice-answers-1", "practice-interview")]
     assert [c.source.splitlines()[0] for c in hidden] == ["**Q: Why?** [002]", "**Q: How?** [002]"]
     assert all(c.cell_type == "markdown" and "Because" not in c.source for c in hidden)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_practice_copy_shows_no_verdict_and_saves_no_results(path):
+    copy = practice_copy(nbformat.read(path, as_version=4), path.name)
+    code = "\n".join(c.source for c in copy.cells if c.cell_type == "code")
+    assert "save_results(" not in code
+    assert "display(claims)" not in code and "render(ledger" not in code
+    assert "Counter(c.kind" not in code
+    assert any(c.id == "practice-claims" for c in copy.cells)
+
+
+def test_the_claims_section_up_to_the_summary_becomes_one_prompt():
+    cells = [
+        nbformat.v4.new_markdown_cell("## What the sources claim vs what we measured"),
+        nbformat.v4.new_code_cell("claims = Markdown(table)\ndisplay(claims)"),
+        nbformat.v4.new_markdown_cell("The numbers also go to results/."),
+        nbformat.v4.new_code_cell('save_results("03_x", {})'),
+        nbformat.v4.new_markdown_cell("## Summary"),
+        nbformat.v4.new_code_cell("print(Counter(c.kind for c in ledger))"),
+        nbformat.v4.new_markdown_cell("## Interview questions"),
+        nbformat.v4.new_code_cell('display(Markdown("""\n**Q: Why?**\nBecause.\n"""))'),
+        nbformat.v4.new_markdown_cell("## Exercises\n\n1. Do it."),
+    ]
+    copy = practice_copy(nbformat.v4.new_notebook(cells=cells), "03_x.ipynb")
+    ids = [c.id for c in copy.cells]
+    assert ids[2:5] == ["practice-claims", cells[4].id, "practice-summary-3"]
+    assert [c.cell_type for c in copy.cells[2:5]] == ["markdown"] * 3
