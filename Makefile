@@ -18,7 +18,7 @@ export OPENBLAS_NUM_THREADS := 1
 export ADLIB_PROGRESS := summary
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup run run-full practice ledger test test-unit test-notebooks lint format clean
+.PHONY: setup run run-full practice ledger book test test-unit test-notebooks test-book lint format clean
 
 setup: $(STAMP)
 
@@ -51,7 +51,20 @@ practice: $(STAMP)
 ledger: $(STAMP)
 	$(BIN)/python -m adlib.ledger --notebooks notebooks --readme README.md
 
-test: test-unit test-notebooks
+# The rendered book: the executed notebooks as committed (no re-execution) and the README's
+# learning path, as a static site in build/book/ (offline: MathJax is served from the site).
+book: $(STAMP)
+	rm -rf build/book-src build/book && mkdir -p build/book-src/notebooks build/book-src/_include
+	cp book/conf.py book/index.md build/book-src/
+	cp README.md build/book-src/_include/
+	cp notebooks/[0-9][0-9]_*.ipynb build/book-src/notebooks/
+	$(BIN)/python -m sphinx -W -n -q -b html build/book-src build/book
+
+test: test-unit test-notebooks test-book
+
+# Drives the built book in headless Chromium (skipped, saying how to install it, without one).
+test-book: book
+	ADLIB_BOOK_DIR=$(CURDIR)/build/book $(BIN)/python -m pytest -p no:cacheprovider -ra tests/test_book_site.py
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) tests
