@@ -61,10 +61,12 @@ class IsolationForestDetector(BaseDetector):
 class OneClassSVMDetector(BaseDetector):
     """One-Class SVM: a kernel boundary around the training data (notebook 02).
 
-    The score is −(signed distance to the boundary), up to the SVM's scale: positive
-    outside the learned region. ``nu`` bounds the share of training rows left outside (an
-    upper bound on training "outliers", a lower bound on support vectors); ``gamma`` is the
-    RBF width ("scale" = 1 / (n_features · Var(X))). Deterministic: no random state.
+    The score is −Σᵢ αᵢ K(xᵢ, x), minus the kernel expansion of the SVM's decision function
+    without its offset ρ (scikit-learn's ``score_samples``): always negative, higher further
+    from the support, and above −ρ = ``-svm_.offset_`` outside the learned region. ``nu``
+    bounds the share of training rows left outside (an upper bound on training "outliers", a
+    lower bound on support vectors); ``gamma`` is the RBF width ("scale" = 1 / (n_features ·
+    Var(X))). Deterministic: no random state.
     """
 
     def __init__(
