@@ -9,7 +9,7 @@ per (dataset, detector) and say which detectors are within the spread of the bes
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,24 @@ def summarise(
     table["runs"] = count.to_numpy()
     table["within spread of best"] = _spread_verdicts(mean[reference], sd[reference], count, by)
     return table
+
+
+def compare_means(
+    means: Mapping[str, float], sds: Mapping[str, float], a: str, b: str
+) -> tuple[float, float, str]:
+    """Model ``a`` against model ``b`` from their mean and sd over seeds (notebooks 08, 09).
+
+    Returns ``(gap, spread, word)``: the gap ``means[a] - means[b]``, the larger of the two
+    sds, and "beats" when the gap exceeds that spread, "loses to" when it is below minus
+    the spread, "ties with" otherwise, so that a sentence reads "a beats b".
+    """
+    for name in (a, b):
+        if name not in means or name not in sds:
+            raise ValueError(f"no mean and sd for {name!r}; have {sorted(means)}.")
+    gap, spread = means[a] - means[b], max(sds[a], sds[b])
+    if not np.isfinite(gap) or not np.isfinite(spread):
+        raise ValueError(f"the means and sds of {a!r} and {b!r} must be finite.")
+    return gap, spread, "beats" if gap > spread else "loses to" if -gap > spread else "ties with"
 
 
 def _spread_verdicts(mean: pd.Series, sd: pd.Series, count: pd.Series, by: list[str]) -> list[str]:

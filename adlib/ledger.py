@@ -1,9 +1,10 @@
 """The claims ledger: every source claim the notebooks test, with what they measured.
 
 Each notebook ends with a section "What the sources claim vs what we measured", whose code
-cell displays a three-column markdown table (claim, what we measured, verdict) built from
-the notebook's own variables. The ledger reads those tables from the *executed* notebooks,
-so it holds only computed results and changes when they do. ``python -m adlib.ledger``
+cells build a three-column markdown table (claim, what we measured, verdict) from the
+notebook's own variables with :class:`ClaimsTable` and display it. The ledger reads those
+tables from the *executed* notebooks, so it holds only computed results and changes when
+they do. ``python -m adlib.ledger``
 rewrites the ledger section of README.md (``make ledger``); a test checks it is current.
 Notebook 14 shows the same table as its own claims section, so it is not read back.
 """
@@ -36,11 +37,67 @@ class Claim:
         return next(v for v in VERDICTS if self.verdict.startswith(v))
 
 
+class ClaimsTable:
+    """A notebook's claims table, built one claim at a time (taught in 00, used by every notebook).
+
+    Each :meth:`add` checks its row: the verdict must start with one of :data:`VERDICTS`, and
+    no cell may hold a ``|`` or a line break, which would break the markdown table the
+    ledger reads back. Displaying the table in a notebook renders it as markdown;
+    :attr:`verdicts` gives the verdict words that the notebook saves with its results.
+    """
+
+    def __init__(self) -> None:
+        self._rows: list[tuple[str, str, str]] = []
+
+    def add(self, claim: str, measured: str, verdict: str) -> ClaimsTable:
+        """Append a row (what the source says, what we measured, the verdict); returns self."""
+        row = (claim, measured, verdict)
+        for name, text in zip(("claim", "measured", "verdict"), row, strict=True):
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"the {name} of a claim must be non-empty text, got {text!r}.")
+            if "|" in text or "\n" in text:
+                raise ValueError(
+                    f"the {name} {text[:60]!r} holds a '|' or a line break, which would break "
+                    "the table; rephrase it (use '/' or ';')."
+                )
+        if not verdict.startswith(VERDICTS):
+            raise ValueError(f"verdict {verdict!r} must start with one of {VERDICTS}.")
+        self._rows.append(tuple(part.strip() for part in row))
+        return self
+
+    @property
+    def rows(self) -> list[tuple[str, str, str]]:
+        """The rows added so far, as (claim, measured, verdict) tuples."""
+        return list(self._rows)
+
+    @property
+    def verdicts(self) -> list[str]:
+        """The verdict words, row by row: each one of :data:`VERDICTS`."""
+        return [next(v for v in VERDICTS if verdict.startswith(v)) for *_, verdict in self._rows]
+
+    @property
+    def markdown(self) -> str:
+        """The table as markdown: a header, a rule and one line per claim."""
+        if not self._rows:
+            raise ValueError("the claims table is empty; add a claim first.")
+        lines = ["| source claim | what we measured | verdict |", "|---|---|---|"]
+        lines += [f"| {claim} | {measured} | {verdict} |" for claim, measured, verdict in self.rows]
+        return "\n".join(lines)
+
+    def _repr_markdown_(self) -> str:
+        return self.markdown
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 def notebook_claims(path: str | Path) -> list[Claim]:
     """The claims table of one executed notebook, row by row.
 
-    Raises a ValueError naming the notebook when the section, its output or a verdict is
-    missing: run the notebook (``make run``) before building the ledger.
+    The table is the first markdown table displayed by a code cell of the claims section
+    (the section may build it over several cells). Raises a ValueError naming the notebook
+    when the section, the table or a verdict is missing: run the notebook (``make run``)
+    before building the ledger.
     """
     import nbformat  # here, not at the top: it costs every notebook 2 s to import (jsonschema)
 
@@ -51,14 +108,20 @@ def notebook_claims(path: str | Path) -> list[Claim]:
     )
     if heading is None:
         raise ValueError(f"{path.name} has no '{SECTION}' section.")
-    code = next((c for c in cells[heading + 1 :] if c.cell_type == "code"), None)
+    section = []
+    for cell in cells[heading + 1 :]:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("## "):
+            break
+        section.append(cell)
     tables = [
         output.get("data", {}).get("text/markdown", "")
-        for output in (code.outputs if code is not None else [])
+        for cell in section
+        if cell.cell_type == "code"
+        for output in cell.outputs
     ]
     table = next((t for t in tables if t.strip().startswith("|") or "\n|" in t), "")
     if not table:
-        raise ValueError(f"{path.name}: the claims cell has no table output; run the notebook.")
+        raise ValueError(f"{path.name}: the claims section shows no table; run the notebook.")
     return parse_claims(table, path.name)
 
 

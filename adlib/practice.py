@@ -3,7 +3,8 @@
 A practice copy is the notebook with every output removed, its interview answers replaced
 by the bare questions with a prompt to answer them, its claims section (the verdicts, the
 table, the saving of results) replaced by a prompt to judge the claims, the code of its
-summary hidden, and an empty code cell after the exercises for each one. Running a copy
+summary hidden, its worked solutions removed, and an empty code cell after the exercises
+for each one. Running a copy
 therefore prints no verdict and rewrites no committed result. Work through it, then
 compare with the original, whose answers quote the numbers the notebook measured.
 ``make practice`` writes one copy per notebook into ``practice/``; a test checks that the
@@ -12,7 +13,8 @@ committed copies match the notebooks.
 The notebooks follow one skeleton (checked by ``tests/test_repo_hygiene.py``): a markdown
 cell ending in the heading "Interview questions", then one code cell that displays the
 answers, each starting with ``**Q: ...**`` on its own line, and an "## Exercises" cell
-with a numbered list. Any other code cell with ``**Q: ...**`` lines is an answer cell too
+with a numbered list, followed by a "## Solutions" section with a "### Exercise N"
+heading for each. Any other code cell with ``**Q: ...**`` lines is an answer cell too
 (notebook 14 is made of them) and is replaced the same way.
 """
 
@@ -61,6 +63,10 @@ def practice_copy(notebook: nbformat.NotebookNode, name: str) -> nbformat.Notebo
         )
         for number in numbers
     ]
+    solutions = _find(cells, lambda c: c.cell_type == "markdown" and _is_solutions(c))
+    if solutions is not None:
+        end = next((i for i in range(solutions + 1, len(cells)) if _is_section(cells[i])), None)
+        cells = cells[:solutions] + (cells[end:] if end is not None else [])
     cells = cells[: exercises + 1] + work + cells[exercises + 1 :]
     cells = _hide_verdicts(cells, name)
     banner = _cell(
@@ -126,6 +132,10 @@ def _hide_verdicts(cells: list, name: str) -> list:
                 f"practice-summary-{i}",
             )
     return cells
+
+
+def _is_solutions(cell: nbformat.NotebookNode) -> bool:
+    return cell.source.lstrip().startswith("## Solutions")
 
 
 def _is_section(cell: nbformat.NotebookNode) -> bool:

@@ -81,16 +81,25 @@ def run(
     jobs: int,
     parameters: Sequence[tuple[str, str]] = (),
     durations: dict[str, float] | None = None,
+    only: Sequence[str] = (),
 ) -> dict[str, float]:
     """Execute ``notebooks`` into ``out_dir`` with ``jobs`` at once; return wall seconds each.
 
     ``parameters`` are papermill ``-p NAME VALUE`` pairs. ``durations`` (file name to
-    seconds) orders the ready notebooks longest first. Stops at the first failure, with the
-    tail of papermill's log, after the notebooks already running have finished.
+    seconds) orders the ready notebooks longest first. ``only`` (file names or their
+    two-digit prefixes) runs a subset, in dependency order among themselves; the others'
+    committed results stand in for theirs. Stops at the first failure, with the tail of
+    papermill's log, after the notebooks already running have finished.
     """
     if jobs < 1:
         raise ValueError(f"jobs must be at least 1, got {jobs}.")
     needs = dependencies(notebooks)
+    if only:
+        chosen = [path for path in notebooks if path.name in only or path.name[:2] in only]
+        if len(chosen) < len(set(only)):
+            raise ValueError(f"{sorted(only)} do not all name notebooks in {notebooks[0].parent}.")
+        notebooks = chosen
+        needs = {path.name: needs[path.name] & {p.name for p in chosen} for path in chosen}
     by_name = {path.name: path for path in notebooks}
     durations = durations or {}
     done: dict[str, float] = {}
@@ -160,6 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="where executed copies go (default: in place)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
+        "only", nargs="*", help="notebooks to run (file names or NN prefixes; default: all)"
+    )
+    parser.add_argument(
         "-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE")
     )
     args = parser.parse_args(argv)
@@ -171,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     durations = {path.name: previous_duration(path) for path in notebooks}
     start = time.perf_counter()
     try:
-        seconds = run(notebooks, out_dir, args.jobs, args.parameter, durations)
+        seconds = run(notebooks, out_dir, args.jobs, args.parameter, durations, args.only)
     except RuntimeError as error:
         raise SystemExit(str(error)) from None
     strip([out_dir / name for name in seconds])

@@ -10,7 +10,7 @@ from sklearn.preprocessing import StandardScaler
 
 from adlib import data, metrics
 from adlib.detectors import IsolationForestDetector, PCADetector, RandomDetector
-from adlib.evaluation import run_detector, summarise
+from adlib.evaluation import compare_means, run_detector, summarise
 
 
 @pytest.fixture
@@ -131,3 +131,16 @@ def test_subsample_train_rejects_bad_input(split):
         data.subsample_train(split, 0)
     with pytest.raises(TypeError, match=r"split must be an adlib\.data\.Split"):
         data.subsample_train("split", 10)
+
+
+@pytest.mark.parametrize(
+    ("mean_b", "word"), [(0.5, "beats"), (0.75, "ties with"), (0.95, "loses to")]
+)
+def test_compare_means_reads_the_gap_against_the_larger_sd(mean_b, word):
+    gap, spread, said = compare_means({"a": 0.8, "b": mean_b}, {"a": 0.1, "b": 0.05}, "a", "b")
+    assert gap == pytest.approx(0.8 - mean_b) and spread == 0.1 and said == word
+
+
+def test_compare_means_names_a_missing_model():
+    with pytest.raises(ValueError, match="'c'"):
+        compare_means({"a": 1.0}, {"a": 0.1}, "a", "c")

@@ -14,8 +14,10 @@ from adlib.ledger import (
     SECTION,
     START,
     VERDICTS,
+    ClaimsTable,
     build_ledger,
     notebook_claims,
+    parse_claims,
     render,
     update_readme,
     verdict_kinds,
@@ -149,3 +151,50 @@ def test_every_notebook_saves_the_verdicts_its_claims_table_shows():
             continue
         saved = json.loads((ROOT / "results" / f"{path.stem}.json").read_text())
         assert saved["verdicts"] == [c.kind for c in notebook_claims(path)], path.name
+
+
+def test_claims_table_renders_the_rows_the_ledger_reads_back():
+    table = ClaimsTable()
+    table.add("a claim [000 Q1]", "0.91 vs 0.52", "holds: clearly").add("b", "c", "depends on d")
+    assert len(table) == 2
+    assert table.verdicts == ["holds", "depends"]
+    assert table._repr_markdown_() == table.markdown
+    claims = parse_claims(table.markdown, "03_x")
+    assert [(c.claim, c.measured, c.verdict) for c in claims] == [
+        ("a claim [000 Q1]", "0.91 vs 0.52", "holds: clearly"),
+        ("b", "c", "depends on d"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (("a | b", "m", "holds"), "holds a '|'"),
+        (("a", "line\nbreak", "holds"), "line break"),
+        (("a", "m", "maybe"), "must start with one of"),
+        (("", "m", "holds"), "non-empty text"),
+        (("a", 0.5, "holds"), "non-empty text"),
+    ],
+)
+def test_claims_table_refuses_a_row_that_would_break_the_table(row, message):
+    with pytest.raises(ValueError, match=message):
+        ClaimsTable().add(*row)
+
+
+def test_an_empty_claims_table_has_no_markdown():
+    with pytest.raises(ValueError, match="empty"):
+        ClaimsTable().markdown
+
+
+def test_the_table_may_come_from_a_later_cell_of_the_section_only(tmp_path):
+    path = write_notebook(tmp_path / "01_x.ipynb", "| A | 1 | holds |\n")
+    nb = nbformat.read(path, as_version=4)
+    shown = nb.cells[1]
+    nb.cells[1] = nbformat.v4.new_code_cell("table = ClaimsTable()")
+    nb.cells.append(shown)
+    nbformat.write(nb, path)
+    assert [c.claim for c in notebook_claims(path)] == ["A"]
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("## Summary"))
+    nbformat.write(nb, path)
+    with pytest.raises(ValueError, match="shows no table"):
+        notebook_claims(path)

@@ -102,3 +102,24 @@ def test_the_claims_section_up_to_the_summary_becomes_one_prompt():
     ids = [c.id for c in copy.cells]
     assert ids[2:5] == ["practice-claims", cells[4].id, "practice-summary-3"]
     assert [c.cell_type for c in copy.cells[2:5]] == ["markdown"] * 3
+
+
+def test_worked_solutions_stay_out_of_the_practice_copy():
+    cells = [
+        nbformat.v4.new_markdown_cell("## Interview questions"),
+        nbformat.v4.new_code_cell('display(Markdown("""\n**Q: Why?**\nBecause.\n"""))'),
+        nbformat.v4.new_markdown_cell("## Exercises\n\n1. Do it.\n2. Do more."),
+        nbformat.v4.new_markdown_cell("## Solutions\n\n### Exercise 1\n\nLike this."),
+        nbformat.v4.new_code_cell("answer = 42"),
+        nbformat.v4.new_markdown_cell("### Exercise 2\n\nAnd this."),
+    ]
+    copy = practice_copy(nbformat.v4.new_notebook(cells=cells), "03_x.ipynb")
+    sources = "\n".join(c.source for c in copy.cells)
+    assert "Solutions" not in sources and "answer = 42" not in sources
+    assert [c.id for c in copy.cells][-2:] == ["practice-exercise-1", "practice-exercise-2"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_practice_copy_keeps_no_solution(path):
+    copy = practice_copy(nbformat.read(path, as_version=4), path.name)
+    assert not any(c.source.lstrip().startswith("## Solutions") for c in copy.cells)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 from pathlib import Path
@@ -165,3 +166,56 @@ def test_notebook_shows_its_figures_and_stores_no_widgets(path):
         if "plots.savefig(" in cell.source:
             shown = [o for o in cell.outputs if "image/png" in o.get("data", {})]
             assert shown, f"a cell saves a figure but shows none: {cell.source[:60]!r}"
+
+
+def _code_cells(path: Path) -> list:
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_code_cells_are_short(path):
+    long = [c.source[:60] for c in _code_cells(path) if len(c.source.splitlines()) > 25]
+    assert long == [], "split these cells (25 lines at most), each led by a sentence"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_code_cell_is_led_by_prose(path):
+    cells = nbformat.read(path, as_version=4).cells
+    unled = [
+        cell.source[:60]
+        for before, cell in itertools.pairwise(cells)
+        if cell.cell_type == "code" and before.cell_type != "markdown"
+    ]
+    assert unled == [], "put a sentence before each code cell saying what it does and why"
+
+
+def test_no_helper_is_defined_in_two_notebooks():
+    defined: dict[str, list[str]] = {}
+    for path in NOTEBOOKS:
+        names = {
+            name for c in _code_cells(path) for name in re.findall(r"^def (\w+)", c.source, re.M)
+        }
+        for name in names:
+            defined.setdefault(name, []).append(path.name[:2])
+    shared = {name: where for name, where in defined.items() if len(where) > 1}
+    assert shared == {}, "move shared helpers into adlib (with tests) and import them"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_outputs_are_checked_in_a_few_summary_cells(path):
+    sources = [c.source for c in _code_cells(path)]
+    checked = sum("# NBVAL_CHECK_OUTPUT" in s for s in sources)
+    assert 1 <= checked <= 3, "check a few summary cells; save other numbers to results/"
+    # nbval runs with --nbval-lax: an unmarked cell is already unchecked.
+    assert not any("NBVAL_IGNORE_OUTPUT" in s for s in sources)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_exercise_has_a_worked_solution(path):
+    cells = nbformat.read(path, as_version=4).cells
+    markdown = [c.source for c in cells if c.cell_type == "markdown"]
+    exercises = next(s for s in markdown if s.lstrip().startswith("## Exercises"))
+    numbers = re.findall(r"^(\d+)\. ", exercises, re.M)
+    start = next(i for i, s in enumerate(markdown) if s.lstrip().startswith("## Solutions"))
+    solved = re.findall(r"^### Exercise (\d+)\b", "\n".join(markdown[start:]), re.M)
+    assert solved == numbers

@@ -108,3 +108,17 @@ def test_strip_keeps_outputs_and_drops_timestamps(tmp_path):
     assert "execution" not in stripped.cells[0].metadata
     assert stripped.metadata["papermill"] == {"duration": 12.5}
     assert walk.previous_duration(path) == 12.5
+
+
+def test_a_subset_runs_in_order_and_leaves_the_others_alone(walk_dir, tmp_path, monkeypatch):
+    started = []
+
+    def fake_execute(notebook, out_dir, parameters):
+        started.append(notebook.name)
+        return 0.0, ""
+
+    monkeypatch.setattr(walk, "_execute", fake_execute)
+    seconds = walk.run(walk_dir, tmp_path, jobs=1, only=["14", "09_transformer.ipynb"])
+    assert list(seconds) == started == ["09_transformer.ipynb", "14_walk.ipynb"]
+    with pytest.raises(ValueError, match="do not all name notebooks"):
+        walk.run(walk_dir, tmp_path, jobs=1, only=["42"])
