@@ -1,14 +1,20 @@
 """adlib: the shared, tested code behind the anomaly-detection notebooks.
 
-Submodules, one concern each: ``data`` (datasets, splits, windows), ``detectors`` (the
-scikit-learn-style detector contract and its implementations), ``classifiers``, ``metrics``,
-``thresholds``, ``drift`` (batch and streaming drift detectors), ``serve`` (input
-contract, monitoring, model artefacts), ``nn`` (torch modules and the one training loop),
-``plots``; and around the notebooks, ``results`` (the numbers each notebook measured, for
-notebook 14 and the regression check), ``ledger`` (the claims ledger), ``practice``
-(practice copies), ``bench`` (scoring latency) and ``walk`` (runs the notebooks in
-parallel). ``setup`` seeds everything, pins threads and picks the device; every notebook
-calls it first.
+Submodules, one concern each: ``data`` (datasets, splits, windows, simulators),
+``detectors`` (the scikit-learn-style detector contract and its implementations),
+``classifiers``, ``metrics`` (point, range, budget and alert metrics), ``thresholds``,
+``drift`` (batch and streaming drift detectors, detection delays, retraining replays),
+``serve`` (input contract, monitoring, model artefacts, the serving loop and alert
+reports), ``nn`` (torch modules and the one training loop), ``plots``. The experiment
+protocols the notebooks run, each taught in one notebook and reused where another needs
+it: ``evaluation`` (fit, score, summarise, compare), ``density_comparison`` (01),
+``suites`` and ``protocols`` (02, 03), ``learning_curves`` (03), ``verdicts`` (04, 05),
+``series_eval`` (06), ``ucr_evaluation`` and ``alarms`` (07, 09), ``hybrid_eval`` (10),
+``interview`` (14). Around the notebooks: ``results`` (the numbers each notebook
+measured, for notebook 14 and the regression check), ``ledger`` (claims tables and the
+claims ledger), ``practice`` (practice copies), ``bench`` (scoring latency) and ``walk``
+(runs the notebooks in parallel). ``setup`` seeds everything, pins threads and picks the
+device; every notebook calls it first.
 """
 
 from adlib.seeding import setup

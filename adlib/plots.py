@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from sklearn.decomposition import PCA
+from sklearn.preprocessing import StandardScaler
 
 from adlib._paths import output_dir
-from adlib._validation import as_binary_labels, as_float_vector
+from adlib._validation import as_binary_labels, as_float_matrix, as_float_vector, check_int
 
 NORMAL_COLOUR = "#4C72B0"
 ANOMALY_COLOUR = "#C44E52"
@@ -71,4 +74,88 @@ def score_histogram(
     ax.set_ylabel("density")
     ax.set_title(title)
     ax.legend(frameon=False)
+    return ax
+
+
+def concise_dates(ax: Axes, max_ticks: int = 6) -> Axes:
+    """Few, short date labels on the x axis of ``ax`` ("Mar", "15", the year once), in place.
+
+    Matplotlib's default date labels ("2024-03-15") overlap on a narrow panel; this keeps at
+    most about ``max_ticks`` ticks and writes each label only as long as it must be. Used by
+    the time-series figures of notebook 06. Returns ``ax``.
+    """
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
+    locator = mdates.AutoDateLocator(maxticks=check_int(max_ticks, "max_ticks", low=2))
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    return ax
+
+
+def symlog_scores(ax: Axes, values: object, linthresh: float = 3.0) -> Axes:
+    """A symmetric-log y axis for signed scores that span orders of magnitude, in place.
+
+    Linear within ±``linthresh``, logarithmic beyond, so ordinary noise (|score| of a few
+    standard deviations) and a 30-sd outage are both readable on one panel. Ticks at 0,
+    ±``linthresh`` and the powers of ten up to the largest |value|, written as plain numbers
+    ("-10", not "$-10^1$") and one decade apart so that they never crowd. ``values`` are the
+    plotted scores (any shape, finite). Used for the score panels of notebook 06. Returns ``ax``.
+    """
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
+    scores = as_float_vector(np.ravel(np.asarray(values, dtype=float)), "values")
+    if isinstance(linthresh, bool) or not isinstance(linthresh, int | float) or linthresh <= 0:
+        raise ValueError(f"linthresh must be a positive number, got {linthresh!r}.")
+    ax.set_yscale("symlog", linthresh=linthresh)
+    top = float(np.abs(scores).max())
+    decades = [10.0**k for k in range(1, 10) if linthresh < 10.0**k <= top]
+    ticks = [linthresh, *decades]
+    positions = [-t for t in ticks[::-1]] + [0.0] + ticks
+    ax.set_yticks(positions, [f"{t:g}" for t in positions])
+    ax.yaxis.set_minor_locator(plt.NullLocator())
+    return ax
+
+
+def pca_scatter(ax: Axes, X: object, y: object, *, name: str = "", random_state: int = 0) -> Axes:
+    """Scatter the first two principal components of standardised ``X``, coloured by label.
+
+    ``X`` has shape (n_samples, n_features) with at least two rows and two features, ``y`` one
+    0/1 label per row (1 = anomaly). Features are standardised first, so that no feature wins
+    the projection by its unit alone; the axes are in those standard units and their labels
+    give the share of variance each component keeps, which says how faithful the 2-D picture
+    is. The title gives ``name``, the row count and the anomaly share. Used in notebook 00 to
+    tour the tabular datasets. Returns ``ax``.
+    """
+    if not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes, got {type(ax).__name__}.")
+    data = as_float_matrix(X, "X", min_rows=2)
+    if data.shape[1] < 2:
+        raise ValueError(
+            f"X has {data.shape[1]} feature; a 2-D projection needs at least two. "
+            "Plot a single feature with score_histogram instead."
+        )
+    labels = as_binary_labels(y, "y", n=data.shape[0])
+    if not isinstance(name, str):
+        raise TypeError(f"name must be a string (the dataset's name), got {type(name).__name__}.")
+    pca = PCA(n_components=2, random_state=check_int(random_state, "random_state", low=0))
+    coords = pca.fit_transform(StandardScaler().fit_transform(data))
+    for value, colour, label in ((0, NORMAL_COLOUR, "normal"), (1, ANOMALY_COLOUR, "anomaly")):
+        part = coords[labels == value]
+        ax.scatter(
+            part[:, 0],
+            part[:, 1],
+            s=6 if len(labels) > 5000 else 14,
+            alpha=0.5,
+            c=colour,
+            label=f"{label} ({len(part):,})",
+            edgecolors="none",
+        )
+    shares = pca.explained_variance_ratio_
+    prefix = f"{name}: " if name else ""
+    ax.set(
+        xlabel=f"PC 1 (standard units; {shares[0]:.0%} of the variance)",
+        ylabel=f"PC 2 (standard units; {shares[1]:.0%} of the variance)",
+        title=f"{prefix}{len(labels):,} rows, {labels.mean():.1%} anomalies",
+    )
+    ax.legend(frameon=False, markerscale=2)
     return ax

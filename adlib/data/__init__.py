@@ -17,18 +17,22 @@ from adlib.data.datasets import (
     make_wine,
 )
 from adlib.data.simulators import (
+    DRIFT_KINDS,
     BorrowerPanel,
     LoginsScenario,
     SensorFleet,
     ServiceMetrics,
     TransactionLog,
+    drifting_stream,
+    noisy_sine_segments,
     simulate_borrowers,
+    simulate_dependency,
     simulate_logins,
     simulate_sensors,
     simulate_services,
     simulate_transactions,
 )
-from adlib.data.splits import Split, novelty_split, outlier_split, subsample_train
+from adlib.data.splits import Split, novelty_split, outlier_split, shuttle_split, subsample_train
 from adlib.data.transaction_features import aggregate_transactions, encode_transactions
 from adlib.data.windows import (
     segment_windows,
@@ -39,6 +43,7 @@ from adlib.data.windows import (
 )
 
 __all__ = [
+    "DRIFT_KINDS",
     "SHIPPED_FILES",
     "BorrowerPanel",
     "Dataset",
@@ -50,6 +55,7 @@ __all__ = [
     "TransactionLog",
     "aggregate_transactions",
     "data_dir",
+    "drifting_stream",
     "encode_transactions",
     "load_nile",
     "load_seatbelts",
@@ -58,11 +64,14 @@ __all__ = [
     "make_digits",
     "make_wbc",
     "make_wine",
+    "noisy_sine_segments",
     "novelty_split",
     "outlier_split",
     "segment_windows",
     "sha256_of",
+    "shuttle_split",
     "simulate_borrowers",
+    "simulate_dependency",
     "simulate_logins",
     "simulate_sensors",
     "simulate_services",

@@ -1,4 +1,4 @@
-"""Leak-free train/validation/test splits for tabular anomaly detection (notebook 01).
+"""Leak-free train/validation/test splits for tabular anomaly detection (notebooks 01, 04, 05).
 
 Two protocols. *Novelty detection* trains on normal rows only, so every anomaly goes to
 validation or test. *Outlier detection* trains on contaminated data, so anomalies are
@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from adlib._validation import as_binary_labels, as_float_matrix, check_int, check_real
+from adlib.data.datasets import Dataset, load_shuttle
 
 
 @dataclass(frozen=True)
@@ -152,3 +153,31 @@ def subsample_train(split: Split, max_rows: int, *, seed: int = 0) -> Split:
         X_train=split.X_train[keep],
         y_train=split.y_train[keep],
     )
+
+
+def shuttle_split(seed: int, *, train_cap: int = 3000, shuttle: Dataset | None = None) -> Split:
+    """The seeded shuttle novelty split of notebooks 04 and 05, training rows capped.
+
+    :func:`novelty_split` of ODDS Shuttle with ``seed`` (normal rows only in training, 20 %
+    of them and the anomalies shared between validation and test), then
+    :func:`subsample_train` to at most ``train_cap`` training rows with the same seed, so a
+    neural detector trains in about a second on a CPU while validation and test keep every
+    row. One seed gives one split: a paired comparison over seeds compares detectors on
+    identical rows. ``shuttle`` is the loaded dataset (pass it to skip re-reading the file
+    in a loop); by default :func:`adlib.data.load_shuttle` is called.
+    """
+    seed = check_int(seed, "seed", low=0)
+    train_cap = check_int(train_cap, "train_cap", low=1)
+    if shuttle is None:
+        shuttle = load_shuttle()
+    elif not isinstance(shuttle, Dataset):
+        raise TypeError(
+            f"shuttle must be the adlib.data.Dataset from load_shuttle(), got "
+            f"{type(shuttle).__name__}; leave it out to load the file."
+        )
+    elif shuttle.name != "shuttle":
+        raise ValueError(
+            f"shuttle must be the shuttle dataset from load_shuttle(), got {shuttle.name!r}; "
+            "use novelty_split and subsample_train for other data."
+        )
+    return subsample_train(novelty_split(shuttle.X, shuttle.y, seed=seed), train_cap, seed=seed)

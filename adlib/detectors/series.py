@@ -174,6 +174,26 @@ def cusum_changepoint(series: object, min_size: int = 2) -> Changepoint:
     return Changepoint(k, statistic, float(x[:k].mean()), float(x[k:].mean()))
 
 
+def split_t_statistics(series: object, min_size: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """The two-sample t statistic of every split, as :func:`cusum_changepoint` scores them.
+
+    Returns (k, t): every split index k (``series[:k]`` | ``series[k:]``, each side at least
+    ``min_size`` steps) and the absolute t statistic of that split with a pooled sd, both of
+    shape (n_splits,). Its maximum is :func:`cusum_changepoint`'s statistic and its argmax
+    the changepoint; plotting t against k shows how sharply the data pick one split
+    (notebook 06's Nile figure).
+    """
+    x, min_size = _check_changepoint_input(series, min_size, 2)
+    n = x.shape[0]
+    k = np.arange(min_size, n - min_size + 1)
+    cusum = np.cumsum(x - x.mean())[k - 1]
+    gain = cusum**2 * n / (k * (n - k))
+    residual = ((x - x.mean()) ** 2).sum() - gain
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.sqrt(gain * (n - 2) / residual)
+    return k, np.where(residual <= 0, np.inf, t)
+
+
 def mean_shift_changepoints(series: object, n_changepoints: int, min_size: int = 2) -> np.ndarray:
     """``n_changepoints`` changes in mean by binary segmentation, as sorted step indices.
 

@@ -18,6 +18,8 @@ from adlib.metrics._point import (
     recall_at_budget,
     roc_auc,
 )
+from adlib.metrics.alerts import alert_outcome
+from adlib.metrics.budget import alerts_at_budget, ranking_report
 from adlib.metrics.ranges import (
     advance_warning_rate,
     anomaly_segments,
@@ -34,6 +36,8 @@ from adlib.metrics.ranges import (
 __all__ = [
     "ThresholdReport",
     "advance_warning_rate",
+    "alert_outcome",
+    "alerts_at_budget",
     "anomaly_segments",
     "best_event_f1",
     "best_f1",
@@ -46,6 +50,7 @@ __all__ = [
     "precision_at_k",
     "precision_recall_f1",
     "range_pr_auc",
+    "ranking_report",
     "recall_at_budget",
     "roc_auc",
     "ucr_hit",

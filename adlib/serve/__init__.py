@@ -7,23 +7,45 @@
 - :mod:`adlib.serve.artefact`: a versioned model artefact, weights loaded with
   ``weights_only=True`` and checked against a JSON manifest;
 - :mod:`adlib.serve.export`: ONNX export of the autoencoders with the standardisation and
-  the score inside the graph, and a scorer that runs it in ONNX Runtime.
+  the score inside the graph, and a scorer that runs it in ONNX Runtime;
+- :mod:`adlib.serve.alerts`: pages per day, page precision and delay as on-call sees them,
+  static rules, debouncing, and a threshold set for a precision target;
+- :mod:`adlib.serve.stream`: the serving loop (featurise, validate, score, flag, monitor)
+  replayed over a period, and the report of which broken feeds a health check caught.
 """
 
+from adlib.serve.alerts import (
+    AlertEvaluation,
+    alert_report,
+    debounce,
+    evaluate_alerts,
+    pages_per_day,
+    static_flags,
+)
 from adlib.serve.artefact import load_artefact, save_artefact
 from adlib.serve.export import OnnxScorer, export_onnx, onnx_parity
 from adlib.serve.monitor import HealthReport, Monitor, health_check
 from adlib.serve.schema import InputError, InputSchema
+from adlib.serve.stream import fault_report, serve_stream, step_batches
 
 __all__ = [
+    "AlertEvaluation",
     "HealthReport",
     "InputError",
     "InputSchema",
     "Monitor",
     "OnnxScorer",
+    "alert_report",
+    "debounce",
+    "evaluate_alerts",
     "export_onnx",
+    "fault_report",
     "health_check",
     "load_artefact",
     "onnx_parity",
+    "pages_per_day",
     "save_artefact",
+    "serve_stream",
+    "static_flags",
+    "step_batches",
 ]

@@ -157,6 +157,31 @@ def simulate_logins(
     return LoginsScenario(frame=frame, events=events)
 
 
+def holiday_mask(dates: object) -> np.ndarray:
+    """True on the fixed-date :data:`HOLIDAYS`, one boolean per date, shape (n_dates,).
+
+    The calendar is known in advance, so a detector may use it (notebook 06 moves holidays
+    to their weekday's level); it is not a label: holidays are normal days. ``dates`` is a
+    DatetimeIndex or anything ``pd.DatetimeIndex`` accepts (strings, Timestamps); the time of
+    day is ignored. On a scenario of :func:`simulate_logins` it is True exactly where
+    ``frame["kind"] == "holiday"``.
+    """
+    try:
+        index = pd.DatetimeIndex(dates)
+    except (TypeError, ValueError) as error:
+        raise TypeError(
+            f"dates must be dates (a DatetimeIndex, e.g. frame.index), got "
+            f"{type(dates).__name__}: {error}"
+        ) from None
+    if index.hasnans:
+        raise ValueError("dates hold NaT (missing dates); drop or fill them first.")
+    month, day = index.month.to_numpy(), index.day.to_numpy()
+    mask = np.zeros(len(index), dtype=bool)
+    for holiday_month, holiday_day in HOLIDAYS:
+        mask |= (month == holiday_month) & (day == holiday_day)
+    return mask
+
+
 def _yearly_profile(index: pd.DatetimeIndex) -> np.ndarray:
     """Multiplicative yearly profile: -18 % around 8 August, +15 % around 11 December."""
     day = index.day_of_year.to_numpy(dtype=np.float64)
