@@ -20,7 +20,7 @@ import numpy as np
 
 from adlib import metrics
 from adlib._validation import check_int
-from adlib.data.splits import Split
+from adlib.data.splits import Split, check_split
 from adlib.detectors import (
     GMMDetector,
     IQRDetector,
@@ -64,7 +64,7 @@ def select_on_validation(
         raise TypeError(
             f"make must be a function from a grid value to a detector, got {type(make).__name__}."
         )
-    _check_split(split)
+    check_split(split)
     if isinstance(grid, str | bytes) or not isinstance(grid, Iterable):
         raise TypeError(f"grid must be a sequence of values to try, e.g. [0.5, 1.0], got {grid!r}.")
     values = list(grid)
@@ -104,7 +104,7 @@ def compare_detectors(
     "PR-AUC" and "test F1" (at the validation threshold), and the wall-clock seconds
     "fit+select s" (fit plus any search) and "score s" (scoring the test rows).
     """
-    _check_split(split)
+    check_split(split)
     seed = check_int(seed, "seed", low=0)
     bandwidths = list(kde_bandwidths)
     if not bandwidths:
@@ -169,7 +169,7 @@ def evaluate_detector(
     """
     if not callable(build):
         raise TypeError(f"build must be a function returning (model, chosen), got {build!r}.")
-    _check_split(split)
+    check_split(split)
     start = time.perf_counter()
     built = build()
     fit_seconds = time.perf_counter() - start
@@ -204,11 +204,3 @@ def _components(sizes: Sequence[int]) -> list[int]:
             raise ValueError(f"gmm_components must be positive ints, got {k!r} in {sizes!r}.")
         out.append(int(k))
     return out
-
-
-def _check_split(split: object) -> None:
-    if not isinstance(split, Split):
-        raise TypeError(
-            f"split must be an adlib.data.Split (from data.novelty_split), got "
-            f"{type(split).__name__}."
-        )

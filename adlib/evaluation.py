@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from adlib import metrics
-from adlib.data.splits import Split
+from adlib.data.splits import Split, check_split
 from adlib.detectors.base import BaseDetector
 
 
@@ -27,8 +27,7 @@ def run_detector(detector: BaseDetector, split: Split) -> dict[str, float]:
     """
     if not isinstance(detector, BaseDetector):
         raise TypeError(f"detector must be an adlib detector, got {type(detector).__name__}.")
-    if not isinstance(split, Split):
-        raise TypeError(f"split must be an adlib.data.Split, got {type(split).__name__}.")
+    check_split(split)
     start = time.perf_counter()
     detector.fit(split.X_train)
     fit_seconds = time.perf_counter() - start

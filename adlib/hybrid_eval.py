@@ -19,7 +19,7 @@ import numpy as np
 
 from adlib import metrics
 from adlib._validation import as_float_matrix, check_int
-from adlib.data.splits import Split
+from adlib.data.splits import Split, check_split
 from adlib.detectors.base import BaseDetector
 from adlib.detectors.hybrid import ScoreFusion, TwoStageDetector
 
@@ -53,7 +53,7 @@ def pass_rate_sweep(
     cut moves between rates (:meth:`TwoStageDetector.at_pass_rate`); nothing is refitted.
     """
     _check_fitted_hybrid(hybrid)
-    _check_split(split)
+    check_split(split)
     if isinstance(pass_rates, str) or not isinstance(pass_rates, Sequence) or not pass_rates:
         raise TypeError(
             f"pass_rates must be a non-empty sequence of shares in (0, 1], got {pass_rates!r}."
@@ -92,7 +92,7 @@ def baseline_rows(
     rows of ``split.X_val``; random scores are ``np.random.default_rng(seed).random``.
     """
     _check_fitted_hybrid(hybrid)
-    _check_split(split)
+    check_split(split)
     seed = check_int(seed, "seed", low=0)
     if len(stage_names) != 2 or not all(isinstance(n, str) and n for n in stage_names):
         raise ValueError(f"stage_names must be two non-empty names, got {stage_names!r}.")
@@ -121,8 +121,3 @@ def _check_fitted_hybrid(hybrid: object) -> None:
         raise TypeError(f"hybrid must be a TwoStageDetector, got {type(hybrid).__name__}.")
     if not hasattr(hybrid, "cut_"):
         raise ValueError("the TwoStageDetector is not fitted; call .fit(split.X_train) first.")
-
-
-def _check_split(split: object) -> None:
-    if not isinstance(split, Split):
-        raise TypeError(f"split must be an adlib.data.Split, got {type(split).__name__}.")

@@ -17,7 +17,7 @@ from dataclasses import replace
 import numpy as np
 
 from adlib._validation import as_binary_labels, as_float_matrix, check_int
-from adlib.data.splits import Split, outlier_split, subsample_train
+from adlib.data.splits import Split, check_split, outlier_split, subsample_train
 from adlib.detectors.base import BaseDetector
 from adlib.evaluation import run_detector
 
@@ -28,7 +28,7 @@ def without_training_anomalies(split: Split) -> Split:
     Turns an outlier-detection split (training rows contaminated at the dataset's rate)
     into its novelty-detection twin, so both can be scored on the very same test rows.
     """
-    _check_split(split)
+    check_split(split)
     keep = split.y_train == 0
     if not keep.any():
         raise ValueError("every training row is an anomaly; nothing would be left to train on.")
@@ -47,7 +47,7 @@ def standardised(split: Split) -> Split:
     validation or test rows. A feature that is constant in training cannot be scaled and
     raises a ValueError naming its columns.
     """
-    _check_split(split)
+    check_split(split)
     mean, sd = split.X_train.mean(axis=0), split.X_train.std(axis=0)
     constant = np.flatnonzero(sd == 0)
     if constant.size:
@@ -114,7 +114,7 @@ def scaling_effect(
     itself. Returns one dict per run: "detector", "features" ("standardised" or "raw"),
     "PR-AUC". Notebook 02, section 5.
     """
-    _check_split(split)
+    check_split(split)
     _check_makers(scaling_inside, "scaling_inside")
     _check_makers(scaling_outside, "scaling_outside")
     rows = []
@@ -130,11 +130,6 @@ def scaling_effect(
                 pr_auc = run_detector(make(), part)["PR-AUC"]
                 rows.append({"detector": name, "features": features, "PR-AUC": pr_auc})
     return rows
-
-
-def _check_split(split: object) -> None:
-    if not isinstance(split, Split):
-        raise TypeError(f"split must be an adlib.data.Split, got {type(split).__name__}.")
 
 
 def _check_makers(makers: object, name: str = "detectors") -> None:

@@ -20,7 +20,7 @@ import pandas as pd
 from adlib import metrics
 from adlib._validation import check_int
 from adlib.data.datasets import Dataset, load_shuttle, make_digits, make_wbc, make_wine
-from adlib.data.splits import Split, novelty_split, subsample_train
+from adlib.data.splits import Split, check_split, novelty_split, shuttle_split
 from adlib.detectors import (
     AutoencoderDetector,
     DenoisingAutoencoderDetector,
@@ -72,9 +72,10 @@ def dataset_suite(
     for name in names:
         if name == "shuttle":
             shuttle = load_shuttle() if shuttle is None else shuttle
-            split = novelty_split(shuttle.X, shuttle.y, seed=seed)
-            if shuttle_cap is not None:
-                split = subsample_train(split, shuttle_cap, seed=seed)
+            if shuttle_cap is None:
+                split = novelty_split(shuttle.X, shuttle.y, seed=seed)
+            else:
+                split = shuttle_split(seed, train_cap=shuttle_cap, shuttle=shuttle)
         else:
             dataset = _DRAWN[name](draw=seed)
             split = novelty_split(dataset.X, dataset.y, seed=seed)
@@ -95,8 +96,7 @@ def choose_on_validation(
         raise TypeError(f"make must be a function value -> detector, got {type(make).__name__}.")
     if isinstance(grid, str) or not isinstance(grid, Sequence) or len(grid) == 0:
         raise ValueError(f"grid must be a non-empty list of values to try, got {grid!r}.")
-    if not isinstance(split, Split):
-        raise TypeError(f"split must be an adlib.data.Split, got {type(split).__name__}.")
+    check_split(split)
     scores = [
         metrics.pr_auc(split.y_val, make(value).fit(split.X_train).score_samples(split.X_val))
         for value in grid

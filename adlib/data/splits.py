@@ -131,6 +131,17 @@ def _make_split(
     )
 
 
+def check_split(split: object) -> Split:
+    """Return ``split`` after checking it is a :class:`Split`; a TypeError says where one comes
+    from otherwise."""
+    if not isinstance(split, Split):
+        raise TypeError(
+            f"split must be an adlib.data.Split (from data.novelty_split or "
+            f"data.outlier_split), got {type(split).__name__}."
+        )
+    return split
+
+
 def subsample_train(split: Split, max_rows: int, *, seed: int = 0) -> Split:
     """The same split with at most ``max_rows`` training rows, drawn without replacement.
 
@@ -138,8 +149,7 @@ def subsample_train(split: Split, max_rows: int, *, seed: int = 0) -> Split:
     still compared on the same rows. Used to keep O(n²) methods (One-Class SVM, LOF, KDE) and
     CPU training affordable, and to study how much training data a model needs.
     """
-    if not isinstance(split, Split):
-        raise TypeError(f"split must be an adlib.data.Split, got {type(split).__name__}.")
+    check_split(split)
     max_rows = check_int(max_rows, "max_rows", low=1)
     seed = check_int(seed, "seed", low=0)
     if len(split.train_idx) <= max_rows:

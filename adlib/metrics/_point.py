@@ -128,8 +128,13 @@ def recall_at_budget(y_true: object, scores: object, budget: float) -> float:
     """
     y, s = _check(y_true, scores)
     budget = check_real(budget, "budget", low=0.0, high=1.0, inclusive=False)
-    k = max(1, int(np.ceil(budget * len(s) - 1e-9)))
-    return float(y[_top(s, k)].sum() / y.sum())
+    return float(y[_top(s, _alert_count(len(s), budget))].sum() / y.sum())
+
+
+def _alert_count(n: int, budget: float) -> int:
+    """How many of ``n`` cases a review budget (a share in (0, 1]) flags: ceil(budget * n),
+    at least one."""
+    return max(1, int(np.ceil(budget * n - 1e-9)))
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

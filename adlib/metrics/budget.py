@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from adlib._validation import as_float_vector, check_real
-from adlib.metrics._point import _top, pr_auc, precision_at_k, recall_at_budget
+from adlib.metrics._point import _alert_count, _top, pr_auc, precision_at_k, recall_at_budget
 
 
 def alerts_at_budget(scores: object, budget: float) -> np.ndarray:
@@ -32,9 +32,8 @@ def alerts_at_budget(scores: object, budget: float) -> np.ndarray:
     budget = check_real(budget, "budget", low=0.0, high=1.0)
     if budget == 0.0:
         raise ValueError("budget=0 reviews nothing; pass the share of cases reviewed, in (0, 1].")
-    k = max(1, int(np.ceil(budget * len(s) - 1e-9)))
     flagged = np.zeros(len(s), dtype=bool)
-    flagged[_top(s, k)] = True
+    flagged[_top(s, _alert_count(len(s), budget))] = True
     return flagged
 
 

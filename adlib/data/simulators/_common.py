@@ -21,6 +21,17 @@ def make_rng(seed: object) -> np.random.Generator:
     return np.random.default_rng(check_int(seed, "seed", low=0, high=2**32 - 1))
 
 
+def check_generator(rng: object) -> np.random.Generator:
+    """Return ``rng`` after checking it is a NumPy Generator (a simulator that shares one
+    stream of draws with its caller takes the Generator itself, never a seed)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy Generator, got {type(rng).__name__}; "
+            "pass np.random.default_rng(seed)."
+        )
+    return rng
+
+
 def check_int_pair(value: object, name: str, *, low: int | None = None) -> tuple[int, int]:
     """Return ``value`` as an inclusive integer range ``(lo, hi)`` with ``low <= lo <= hi``."""
     if not isinstance(value, Sequence) or isinstance(value, str) or len(value) != 2:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from adlib._validation import check_int, check_real
+from adlib.data.simulators._common import check_generator
 
 #: The kinds of drift :func:`drifting_stream` simulates.
 DRIFT_KINDS = ("sudden", "gradual", "incremental", "recurring")
@@ -41,11 +42,7 @@ def drifting_stream(
     """
     if kind not in DRIFT_KINDS:
         raise ValueError(f"kind must be one of {DRIFT_KINDS}, got {kind!r}.")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy Generator, got {type(rng).__name__}; "
-            "pass np.random.default_rng(seed)."
-        )
+    rng = check_generator(rng)
     length = check_int(length, "length", low=1)
     start = check_int(start, "start", low=0, high=length)
     transition = check_int(transition, "transition", low=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from adlib._validation import check_int, check_real
+from adlib.data.simulators._common import check_generator
 
 
 def noisy_sine_segments(
@@ -32,11 +33,7 @@ def noisy_sine_segments(
     labels)`` of shape (n,): float values and int 0/1 labels (1 = anomalous step). Draws
     only from ``rng``: the noise, then the slots, then the extra noise.
     """
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy Generator, got {type(rng).__name__}; "
-            "pass np.random.default_rng(seed)."
-        )
+    rng = check_generator(rng)
     n = check_int(n, "n", low=1)
     segment_length = check_int(segment_length, "segment_length", low=0, high=n)
     period = check_int(period, "period", low=1)
