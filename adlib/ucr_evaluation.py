@@ -117,9 +117,7 @@ def run_series_detectors(
         for seed in per_model.get(name, seeds):
             model, fit_s = _already_fitted(fitted, name, seed)
             if model is None:
-                start = time.perf_counter()
-                model = _fit(make(seed), name, seed, train_windows[::train_stride])
-                fit_s = time.perf_counter() - start
+                model, fit_s = _timed(_fit, make(seed), name, seed, train_windows[::train_stride])
             window_scores, score_s = _timed(model.score_samples, test_windows)
             add(name, seed, steps(window_scores), _neural_cost(model, fit_s, score_s))
             models.setdefault(name, model)
