@@ -16,9 +16,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from adlib.verdicts import RULE, VERDICTS, Verdict
+
 SECTION = "What the sources claim vs what we measured"
 START, END = "<!-- ledger:start -->", "<!-- ledger:end -->"
-VERDICTS = ("holds", "does not hold", "depends")
 LEDGER_NOTEBOOK = "14_interview_walkthrough.ipynb"
 
 
@@ -40,18 +41,28 @@ class Claim:
 class ClaimsTable:
     """A notebook's claims table, built one claim at a time (taught in 00, used by every notebook).
 
-    Each :meth:`add` checks its row: the verdict must start with one of :data:`VERDICTS`, and
-    no cell may hold a ``|`` or a line break, which would break the markdown table the
-    ledger reads back. Displaying the table in a notebook renders it as markdown;
-    :attr:`verdicts` gives the verdict words that the notebook saves with its results.
+    Each :meth:`add` checks its row: the verdict must be a :class:`adlib.verdicts.Verdict`
+    (one rule decides every verdict), and no cell may hold a ``|`` or a line break, which
+    would break the markdown table the ledger reads back. Displaying the table in a notebook
+    renders it as markdown; :attr:`verdicts` gives the verdict words that the notebook saves
+    with its results.
     """
 
     def __init__(self) -> None:
         self._rows: list[tuple[str, str, str]] = []
 
-    def add(self, claim: str, measured: str, verdict: str) -> ClaimsTable:
-        """Append a row (what the source says, what we measured, the verdict); returns self."""
-        row = (claim, measured, verdict)
+    def add(self, claim: str, measured: str, verdict: Verdict) -> ClaimsTable:
+        """Append a row (what the source says, what we measured, the verdict); returns self.
+
+        ``verdict`` must come from the one rule in :mod:`adlib.verdicts` (``compare``,
+        ``similar``, ``against_target`` or ``combine``): a typed verdict is refused.
+        """
+        if not isinstance(verdict, Verdict):
+            raise TypeError(
+                f"verdict must be an adlib.verdicts.Verdict, got {type(verdict).__name__} "
+                f"{verdict!r}; build it with compare, similar, against_target or combine."
+            )
+        row = (claim, measured, str(verdict))
         for name, text in zip(("claim", "measured", "verdict"), row, strict=True):
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"the {name} of a claim must be non-empty text, got {text!r}.")
@@ -60,8 +71,6 @@ class ClaimsTable:
                     f"the {name} {text[:60]!r} holds a '|' or a line break, which would break "
                     "the table; rephrase it (use '/' or ';')."
                 )
-        if not verdict.startswith(VERDICTS):
-            raise ValueError(f"verdict {verdict!r} must start with one of {VERDICTS}.")
         self._rows.append(tuple(part.strip() for part in row))
         return self
 
@@ -165,7 +174,7 @@ def build_ledger(notebooks: str | Path) -> list[Claim]:
 
 
 def render(claims: list[Claim], link_prefix: str = "notebooks/") -> str:
-    """The ledger as a markdown table, with a count of verdicts above it.
+    """The ledger as markdown: the verdict rule in one paragraph, the counts, then the table.
 
     ``link_prefix`` is the path from the page showing the table to notebooks/: the README
     uses the default, a notebook inside notebooks/ passes ``""``.
@@ -173,6 +182,8 @@ def render(claims: list[Claim], link_prefix: str = "notebooks/") -> str:
     counts = {v: sum(c.kind == v for c in claims) for v in VERDICTS}
     summary = ", ".join(f"{verdict}: {n}" for verdict, n in counts.items())
     lines = [
+        RULE,
+        "",
         f"{len(claims)} claims tested. {summary}.",
         "",
         "| claim | tested in | what we measured | verdict |",

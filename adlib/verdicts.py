@@ -1,109 +1,349 @@
-"""Spread-based verdict words for paired comparisons over seeds (notebook 04).
+"""The repository's one rule for turning measurements into a verdict on a source's claim.
 
-A claims table compares two detectors (or two scores) on the same splits, seed by seed. The
-paired differences, one per seed, are summarised per dataset as a mean and a standard
-deviation (``pairs.groupby("dataset").agg(["mean", "std"])``). The rule here is deliberately
-simple: a difference counts only when its mean is larger than its seed-to-seed sd, in
-either direction; otherwise it is "within the spread". A claim holds when it wins beyond the
-spread on every dataset, depends when on some, and does not hold when on none. It is the
-rule notebook 04's verdicts use today; a later, interval-based rule will replace it.
+Two kinds of claim are judged, and every claims table uses these functions and no other:
+
+* **A comparison**, "A is better than B" (:func:`compare`) or "A performs like B"
+  (:func:`similar`). Both methods are run on the same splits, seeds or series, so the
+  measurements pair up; the verdict reads a 95 % Student-t interval for the mean paired
+  difference (:func:`paired_interval`). "Better" **holds** when the interval excludes 0 in
+  A's favour; it **does not hold** when the interval excludes 0 against A, or lies entirely
+  inside the equivalence margin stated with the claim (a tie); otherwise it is
+  **inconclusive**, and the verdict says about how many more pairs would decide it.
+* **A stated number**, a threshold, rate or coverage such as "3σ covers 99.7 %"
+  (:func:`against_target`). The measurement (or the interval of its mean over seeds) is
+  compared with the stated number widened by a tolerance written beside the claim.
+
+A claim tested in several settings (datasets, scenarios) is judged in each by the same rule
+and combined by :func:`combine`: **depends** when it holds in some and does not hold in
+others. The t interval (not a bootstrap) because claims here rest on 3-10 seeds, where a
+percentile bootstrap is too narrow; it matches ``scipy.stats.ttest_rel``'s interval.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from numbers import Real
 
-import pandas as pd
+import numpy as np
+from scipy import stats
 
-WITHIN = "within the spread"
+HOLDS, FAILS, DEPENDS, INCONCLUSIVE = "holds", "does not hold", "depends", "inconclusive"
+VERDICTS = (HOLDS, FAILS, DEPENDS, INCONCLUSIVE)
+CONFIDENCE = 0.95
+DIRECTIONS = ("at least", "at most", "about")
+SCORE_MARGIN = 0.01
+"""The default equivalence margin for scores on a 0-1 scale (PR-AUC, VUS-PR, F1, recall):
+a difference under one hundredth would not justify changing method. Claims state their own
+margin when another one fits them better."""
+
+RULE = (
+    "**How a verdict is reached.** Every verdict comes from one rule in `adlib.verdicts`. A "
+    "claim that one method beats another is tested on paired runs (same seeds, splits or "
+    "series) with a 95 % Student-t interval for the mean difference: it *holds* when the "
+    "interval excludes zero in the claimed direction, *does not hold* when it excludes zero "
+    "the other way or lies inside the equivalence margin stated with the claim (a tie), and "
+    "is *inconclusive* otherwise, with an estimate of how many more seeds or series would "
+    "decide it. A claim about a stated number (a threshold, a rate, a coverage) is judged "
+    "against that number with the tolerance written beside the claim. A claim tested in "
+    "several settings *depends* when it holds in some and does not hold in others. Training "
+    "runs that fail (validation loss far above the best run of the same model) are counted "
+    "as a trainability finding and left out of quality comparisons."
+)
 
 
-def spread_verdict(mean: float, sd: float, better: str, worse: str) -> str:
-    """``better`` when ``mean > sd``, ``worse`` when ``mean < -sd``, else "within the spread".
+@dataclass(frozen=True)
+class PairedInterval:
+    """The mean of paired differences (first minus second) and its confidence interval.
 
-    ``mean`` and ``sd`` are the mean and sd over seeds of a paired difference (first minus
-    second); ``better`` and ``worse`` are the words for a clear win of the first or of the
-    second, e.g. "the VAE is better" and "the autoencoder is better".
+    ``n`` pairs, ``sd`` their sample standard deviation (ddof=1); ``low`` and ``high`` bound
+    the ``confidence`` Student-t interval of the mean difference.
     """
-    mean, sd = _finite(mean, "mean"), _finite(sd, "sd")
-    if sd < 0:
-        raise ValueError(f"sd must be a standard deviation (>= 0), got {sd}.")
-    for name, word in (("better", better), ("worse", worse)):
-        if not isinstance(word, str) or not word.strip():
-            raise TypeError(f"{name} must be a non-empty verdict phrase, got {word!r}.")
-    if mean > sd:
-        return better
-    return worse if mean < -sd else WITHIN
+
+    mean: float
+    low: float
+    high: float
+    sd: float
+    n: int
+    confidence: float = CONFIDENCE
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def describe(self, digits: int = 3, unit: str = "pairs") -> str:
+        """E.g. "+0.012 [+0.004, +0.020] over 5 seeds" (the interval in brackets)."""
+        f = f"+.{_digits(digits)}f"
+        return f"{self.mean:{f}} [{self.low:{f}}, {self.high:{f}}] over {self.n} {unit}"
 
 
-def overall_verdict(paired: pd.DataFrame) -> str:
-    """ "holds" when the mean beats the sd on every row, "depends" on some, else "does not hold".
+@dataclass(frozen=True)
+class Verdict:
+    """A verdict word, one of :data:`VERDICTS`, and the evidence that led to it, in words.
 
-    ``paired`` has one row per dataset and the columns "mean" and "std" of a paired
-    difference over seeds (first minus second), as ``groupby("dataset").agg(["mean",
-    "std"])`` makes it. Only wins count: a row where the second is better beyond the spread
-    counts as no win, like a row within the spread.
+    ``str(verdict)`` is the table cell, e.g. "holds: +0.012 [+0.004, +0.020] over 5 seeds".
+    Build verdicts with :func:`compare`, :func:`similar`, :func:`against_target` and
+    :func:`combine`, never by hand: :class:`adlib.ledger.ClaimsTable` accepts nothing else.
     """
-    paired = _check_paired(paired)
-    wins = sum(paired.loc[d, "mean"] > paired.loc[d, "std"] for d in paired.index)
-    return "holds" if wins == len(paired) else "depends" if wins else "does not hold"
+
+    kind: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in VERDICTS:
+            raise ValueError(f"kind must be one of {VERDICTS}, got {self.kind!r}.")
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise ValueError("a verdict needs its reason: the evidence, in words.")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.reason}"
 
 
-def paired_verdict(paired: pd.DataFrame, better: str, worse: str) -> str:
-    """The overall verdict, then each dataset's :func:`spread_verdict`, as one table cell.
+def paired_interval(
+    first: Sequence[float] | np.ndarray,
+    second: Sequence[float] | np.ndarray,
+    confidence: float = CONFIDENCE,
+) -> PairedInterval:
+    """The Student-t interval for the mean of ``first - second``, paired element by element.
 
-    E.g. "does not hold: digits, the autoencoder is better; shuttle, within the spread";
-    datasets in the order of ``paired``'s index.
+    ``first`` and ``second`` hold one measurement per seed, split or series (shape (n,),
+    n >= 2), in the same order. When every difference is the same the interval is that
+    point. Equal to ``scipy.stats.ttest_rel(first, second).confidence_interval()``.
     """
-    paired = _check_paired(paired)
-    per_dataset = "; ".join(
-        f"{d}, " + spread_verdict(paired.loc[d, "mean"], paired.loc[d, "std"], better, worse)
-        for d in paired.index
-    )
-    return f"{overall_verdict(paired)}: {per_dataset}"
+    diffs = _paired_differences(first, second)
+    confidence = _confidence(confidence)
+    n, mean = diffs.size, float(diffs.mean())
+    sd = float(diffs.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / math.sqrt(n)
+    return PairedInterval(mean, mean - half, mean + half, sd, n, confidence)
 
 
-def paired_summary(paired: pd.DataFrame, digits: int = 3) -> str:
-    """Each dataset's paired mean difference ± sd, e.g. "digits -0.037 ± 0.020, shuttle ..."."""
-    paired = _check_paired(paired)
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
-        raise ValueError(f"digits must be a non-negative integer, got {digits!r}.")
-    return ", ".join(
-        f"{d} {paired.loc[d, 'mean']:+.{digits}f} ± {paired.loc[d, 'std']:.{digits}f}"
-        for d in paired.index
-    )
+def compare(
+    first: Sequence[float] | np.ndarray,
+    second: Sequence[float] | np.ndarray,
+    margin: float,
+    *,
+    higher_is_better: bool = True,
+    names: tuple[str, str] = ("first", "second"),
+    unit: str = "seeds",
+    digits: int = 3,
+) -> Verdict:
+    """The verdict on "the first method is better than the second", paired over ``unit``.
+
+    ``first`` and ``second`` are the two methods' scores on the same n >= 2 seeds, splits or
+    series; ``margin`` (>= 0, in the score's units) is the equivalence margin stated with the
+    claim: a difference inside it counts as a tie. Set ``higher_is_better=False`` for costs,
+    losses and delays. ``names`` name the two methods in the reason, which quotes the
+    difference (first minus second) and its interval.
+    """
+    margin = _margin(margin)
+    interval = paired_interval(first, second)
+    sign = 1.0 if _flag(higher_is_better, "higher_is_better") else -1.0
+    low, high = sorted((sign * interval.low, sign * interval.high))
+    evidence = _evidence(interval, margin, names, unit, digits)
+    if low > 0:
+        return Verdict(HOLDS, evidence)
+    if high < 0:
+        return Verdict(FAILS, f"{_names(names)[1]} is better, {evidence}")
+    if -margin <= low and high <= margin:
+        return Verdict(FAILS, f"a tie inside the margin, {evidence}")
+    return Verdict(INCONCLUSIVE, f"{evidence}; {_needed(interval, margin, unit)}")
 
 
-def _finite(value: object, name: str) -> float:
+def similar(
+    first: Sequence[float] | np.ndarray,
+    second: Sequence[float] | np.ndarray,
+    margin: float,
+    *,
+    names: tuple[str, str] = ("first", "second"),
+    unit: str = "seeds",
+    digits: int = 3,
+) -> Verdict:
+    """The verdict on "the first method performs like the second" (an equivalence claim).
+
+    **holds** when the interval of the paired difference lies inside ±``margin``; **does not
+    hold** when it lies entirely outside it (one method is better by more than the margin);
+    **inconclusive** otherwise, with the number of pairs that would decide it.
+    """
+    margin = _margin(margin)
+    interval = paired_interval(first, second)
+    evidence = _evidence(interval, margin, names, unit, digits)
+    if -margin <= interval.low and interval.high <= margin:
+        return Verdict(HOLDS, f"within the margin, {evidence}")
+    if interval.low > margin or interval.high < -margin:
+        return Verdict(FAILS, f"they differ by more than the margin, {evidence}")
+    return Verdict(INCONCLUSIVE, f"{evidence}; {_needed(interval, margin, unit)}")
+
+
+def against_target(
+    values: float | Sequence[float] | np.ndarray,
+    target: float,
+    tolerance: float,
+    direction: str,
+    *,
+    unit: str = "seeds",
+    digits: int = 3,
+) -> Verdict:
+    """The verdict on a stated number: is the measured value ``direction`` ``target``?
+
+    ``direction`` is "at least", "at most" or "about"; ``tolerance`` (>= 0) widens the target
+    as written beside the claim (e.g. 99.7 % coverage ± 0.2 points). ``values`` is one
+    measurement or one per seed (n >= 2, judged by the 95 % t interval of their mean). It
+    **holds** when the whole interval meets the widened target, **does not hold** when none
+    of it does, and is **inconclusive** when the interval straddles the edge.
+    """
+    target, tolerance = _real(target, "target"), _margin(tolerance, "tolerance")
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction must be one of {DIRECTIONS}, got {direction!r}.")
+    low, high, measured = _value_interval(values, unit, digits)
+    f = f".{_digits(digits)}g"
+    edges = {"at least": (target - tolerance, math.inf), "at most": (-math.inf, target + tolerance)}
+    lo_edge, hi_edge = edges.get(direction, (target - tolerance, target + tolerance))
+    evidence = f"{measured} against {direction} {target:{f}} (tolerance {tolerance:{f}})"
+    if lo_edge <= low and high <= hi_edge:
+        return Verdict(HOLDS, evidence)
+    if high < lo_edge or low > hi_edge:
+        return Verdict(FAILS, evidence)
+    return Verdict(INCONCLUSIVE, f"{evidence}; the interval straddles the edge, more {unit} needed")
+
+
+def combine(settings: Mapping[str, Verdict]) -> Verdict:
+    """One verdict over several settings, each judged by the same rule.
+
+    All settings agree: their verdict. Holds in some and does not hold in others:
+    **depends**. Otherwise (some inconclusive, or a setting that itself depends):
+    **inconclusive**. The reason lists every setting's verdict, in the given order.
+    """
+    if not isinstance(settings, Mapping) or not settings:
+        raise ValueError("settings must be a non-empty mapping of setting name to Verdict.")
+    for name, verdict in settings.items():
+        if not isinstance(verdict, Verdict):
+            raise TypeError(f"settings[{name!r}] must be a Verdict, got {type(verdict).__name__}.")
+    kinds = {v.kind for v in settings.values()}
+    mixed = DEPENDS if kinds == {HOLDS, FAILS} else INCONCLUSIVE
+    kind = next(iter(kinds)) if len(kinds) == 1 else mixed
+    return Verdict(kind, "; ".join(f"{name}, {v}" for name, v in settings.items()))
+
+
+def seeds_needed(interval: PairedInterval, margin: float) -> int | None:
+    """About how many pairs would make ``interval`` decide, or None when no number would.
+
+    The interval decides once its half-width falls below the distance from the mean to 0 or
+    to the nearer edge of the margin, whichever is larger; the answer assumes the mean and
+    sd stay as measured and is the smallest such n above the current one (up to 10,000).
+    """
+    margin = _margin(margin)
+    room = max(abs(interval.mean), margin - abs(interval.mean))
+    if room <= 0 or interval.sd == 0:
+        return None
+    z = stats.norm.ppf(0.5 + interval.confidence / 2)
+    n = max(interval.n + 1, math.ceil((z * interval.sd / room) ** 2))
+    while n <= 10_000:
+        if stats.t.ppf(0.5 + interval.confidence / 2, n - 1) * interval.sd / math.sqrt(n) < room:
+            return n
+        n += 1
+    return None
+
+
+def _evidence(
+    interval: PairedInterval, margin: float, names: object, unit: str, digits: int
+) -> str:
+    first, second = _names(names)
+    f = f".{_digits(digits)}g"
+    return f"{first} − {second} {interval.describe(digits, unit)}, margin ±{margin:{f}}"
+
+
+def _names(names: object) -> tuple[str, str]:
+    if (
+        not isinstance(names, tuple)
+        or len(names) != 2
+        or not all(isinstance(n, str) and n.strip() for n in names)
+    ):
+        raise TypeError(f"names must be a pair of non-empty strings, got {names!r}.")
+    return names
+
+
+def _needed(interval: PairedInterval, margin: float, unit: str) -> str:
+    n = seeds_needed(interval, margin)
+    if n is None:
+        return f"no number of {unit} would decide it at this margin"
+    return f"about {n} {unit} would decide it"
+
+
+def _value_interval(values: object, unit: str, digits: int) -> tuple[float, float, str]:
+    f = f".{_digits(digits)}g"
+    if isinstance(values, Real) and not isinstance(values, bool):
+        value = _real(values, "values")
+        return value, value, f"{value:{f}}"
+    array = _numeric(values, "values")
+    if array.size < 2:
+        raise ValueError("values must be one number or at least two (one per seed).")
+    mean, sd = float(array.mean()), float(array.std(ddof=1))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, array.size - 1)) * sd / math.sqrt(array.size)
+    text = f"{mean:{f}} [{mean - half:{f}}, {mean + half:{f}}] over {array.size} {unit}"
+    return mean - half, mean + half, text
+
+
+def _paired_differences(first: object, second: object) -> np.ndarray:
+    first, second = _numeric(first, "first"), _numeric(second, "second")
+    if first.shape != second.shape:
+        raise ValueError(
+            f"first and second must pair up, one value per seed or series each; got "
+            f"{first.size} and {second.size} values."
+        )
+    if first.size < 2:
+        raise ValueError(
+            f"a paired interval needs at least 2 pairs (seeds, splits or series), got "
+            f"{first.size}; run more seeds."
+        )
+    return first - second
+
+
+def _numeric(values: object, name: str) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype == bool or not (
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    ):
+        raise TypeError(f"{name} must hold real numbers, got dtype {array.dtype}.")
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional (one value per run), got {array.shape}.")
+    array = array.astype(float)
+    if not np.isfinite(array).all():
+        raise ValueError(
+            f"{name} holds NaN or inf; drop failed runs first and report them as failures."
+        )
+    return array
+
+
+def _real(value: object, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}.")
     if not math.isfinite(value):
-        raise ValueError(
-            f"{name} must be finite, got {value}; an sd needs at least two seeds (ddof=1)."
-        )
+        raise ValueError(f"{name} must be finite, got {value}.")
     return float(value)
 
 
-def _check_paired(paired: object) -> pd.DataFrame:
-    if not isinstance(paired, pd.DataFrame):
-        raise TypeError(
-            f"paired must be a pandas DataFrame with columns 'mean' and 'std', got "
-            f"{type(paired).__name__}; build it with groupby(...).agg(['mean', 'std'])."
-        )
-    missing = [c for c in ("mean", "std") if c not in paired.columns]
-    if missing:
-        raise ValueError(
-            f"paired has no column(s) {missing}; it has {list(paired.columns)}. Build it with "
-            "groupby(...).agg(['mean', 'std'])."
-        )
-    if paired.empty:
-        raise ValueError("paired is empty; it needs one row per dataset.")
-    if not paired.index.is_unique:
-        raise ValueError(f"paired's index must name each dataset once, got {list(paired.index)}.")
-    for d in paired.index:
-        for column in ("mean", "std"):
-            _finite(paired.loc[d, column], f"paired.loc[{d!r}, {column!r}]")
-        if paired.loc[d, "std"] < 0:
-            raise ValueError(f"paired.loc[{d!r}, 'std'] must be >= 0.")
-    return paired
+def _margin(value: object, name: str = "margin") -> float:
+    value = _real(value, name)
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0 (a half-width in the score's units), got {value}.")
+    return value
+
+
+def _confidence(value: object) -> float:
+    value = _real(value, "confidence")
+    if not 0 < value < 1:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {value}.")
+    return value
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}.")
+    return value
+
+
+def _digits(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"digits must be a non-negative integer, got {value!r}.")
+    return value

@@ -22,8 +22,10 @@ from adlib.ledger import (
     update_readme,
     verdict_kinds,
 )
+from adlib.verdicts import RULE, Verdict, against_target, compare
 
 ROOT = Path(__file__).resolve().parents[1]
+HOLDS = Verdict("holds", "evidence")
 HEADER = "| source claim | what we measured | verdict |\n|---|---|---|\n"
 
 
@@ -94,7 +96,10 @@ def test_render_counts_verdicts_and_links_notebooks(tmp_path):
         "| A | 1 | holds |\n| B | 2 | depends: on data |\n| C | 3 | does not hold: no |\n",
     )
     table = render(build_ledger(tmp_path), link_prefix="nb/")
-    assert table.splitlines()[0] == "3 claims tested. holds: 1, does not hold: 1, depends: 1."
+    assert table.splitlines()[0] == RULE
+    assert table.splitlines()[2] == (
+        "3 claims tested. holds: 1, does not hold: 1, depends: 1, inconclusive: 0."
+    )
     assert "| B | [02](nb/02_y.ipynb) | 2 | depends: on data |" in table
 
 
@@ -116,7 +121,7 @@ def test_update_readme_needs_markers(tmp_path):
         update_readme(readme, tmp_path)
 
 
-def test_every_notebook_contributes_claims_with_the_three_verdicts():
+def test_every_notebook_contributes_claims_with_the_four_verdicts():
     claims = build_ledger(ROOT / "notebooks")
     by_notebook = {c.notebook for c in claims}
     expected = {
@@ -134,10 +139,11 @@ def test_readme_ledger_is_current():
 
 
 def test_verdict_kinds_reads_a_table_given_as_text():
-    table = (
-        HEADER + "| a | 0.9 | holds |\n| b | 0.1 | does not hold: too low |\n| c | x | depends |\n"
+    table = HEADER + (
+        "| a | 0.9 | holds |\n| b | 0.1 | does not hold: too low |\n| c | x | depends |\n"
+        "| d | y | inconclusive: 12 seeds |\n"
     )
-    assert verdict_kinds(table) == ["holds", "does not hold", "depends"]
+    assert verdict_kinds(table) == ["holds", "does not hold", "depends", "inconclusive"]
 
 
 def test_verdict_kinds_refuses_an_empty_table():
@@ -155,30 +161,38 @@ def test_every_notebook_saves_the_verdicts_its_claims_table_shows():
 
 def test_claims_table_renders_the_rows_the_ledger_reads_back():
     table = ClaimsTable()
-    table.add("a claim [000 Q1]", "0.91 vs 0.52", "holds: clearly").add("b", "c", "depends on d")
+    better = compare([0.91, 0.92], [0.52, 0.55], margin=0.01)
+    on_target = against_target(0.5, 0.9, 0.1, "at least")
+    table.add("a claim [000 Q1]", "0.91 vs 0.52", better).add("b", "c", on_target)
     assert len(table) == 2
-    assert table.verdicts == ["holds", "depends"]
+    assert table.verdicts == ["holds", "does not hold"]
     assert table._repr_markdown_() == table.markdown
     claims = parse_claims(table.markdown, "03_x")
     assert [(c.claim, c.measured, c.verdict) for c in claims] == [
-        ("a claim [000 Q1]", "0.91 vs 0.52", "holds: clearly"),
-        ("b", "c", "depends on d"),
+        ("a claim [000 Q1]", "0.91 vs 0.52", str(better)),
+        ("b", "c", str(on_target)),
     ]
 
 
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        (("a | b", "m", "holds"), "holds a '|'"),
-        (("a", "line\nbreak", "holds"), "line break"),
-        (("a", "m", "maybe"), "must start with one of"),
-        (("", "m", "holds"), "non-empty text"),
-        (("a", 0.5, "holds"), "non-empty text"),
+        (("a | b", "m", HOLDS), "holds a '|'"),
+        (("a", "line\nbreak", HOLDS), "line break"),
+        (("a", "m", Verdict("holds", "x | y")), "holds a '|'"),
+        (("", "m", HOLDS), "non-empty text"),
+        (("a", 0.5, HOLDS), "non-empty text"),
     ],
 )
 def test_claims_table_refuses_a_row_that_would_break_the_table(row, message):
     with pytest.raises(ValueError, match=message):
         ClaimsTable().add(*row)
+
+
+@pytest.mark.parametrize("verdict", ["holds", "holds: clearly", None])
+def test_claims_table_refuses_a_typed_verdict(verdict):
+    with pytest.raises(TypeError, match=r"adlib\.verdicts\.Verdict"):
+        ClaimsTable().add("a", "m", verdict)
 
 
 def test_an_empty_claims_table_has_no_markdown():
