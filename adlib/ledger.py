@@ -55,12 +55,13 @@ class ClaimsTable:
         """Append a row (what the source says, what we measured, the verdict); returns self.
 
         ``verdict`` must come from the one rule in :mod:`adlib.verdicts` (``compare``,
-        ``similar``, ``against_target`` or ``combine``): a typed verdict is refused.
+        ``similar``, ``not_worse``, ``against_target``, ``combine`` or ``all_parts``): a
+        typed verdict is refused.
         """
         if not isinstance(verdict, Verdict):
             raise TypeError(
                 f"verdict must be an adlib.verdicts.Verdict, got {type(verdict).__name__} "
-                f"{verdict!r}; build it with compare, similar, against_target or combine."
+                f"{verdict!r}; build it with a function of adlib.verdicts."
             )
         row = (claim, measured, str(verdict))
         for name, text in zip(("claim", "measured", "verdict"), row, strict=True):
@@ -103,8 +104,9 @@ class ClaimsTable:
 def notebook_claims(path: str | Path) -> list[Claim]:
     """The claims table of one executed notebook, row by row.
 
-    The table is the first markdown table displayed by a code cell of the claims section
-    (the section may build it over several cells). Raises a ValueError naming the notebook
+    The table is the last markdown table displayed by a code cell of the claims section:
+    the section may build it over several cells, and a cell that shows it half-built comes
+    before the one that shows it whole. Raises a ValueError naming the notebook
     when the section, the table or a verdict is missing: run the notebook (``make run``)
     before building the ledger.
     """
@@ -128,7 +130,8 @@ def notebook_claims(path: str | Path) -> list[Claim]:
         if cell.cell_type == "code"
         for output in cell.outputs
     ]
-    table = next((t for t in tables if t.strip().startswith("|") or "\n|" in t), "")
+    shown = [t for t in tables if t.strip().startswith("|") or "\n|" in t]
+    table = shown[-1] if shown else ""
     if not table:
         raise ValueError(f"{path.name}: the claims section shows no table; run the notebook.")
     return parse_claims(table, path.name)

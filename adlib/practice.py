@@ -113,8 +113,9 @@ def _hide_verdicts(cells: list, name: str) -> list:
     prompt = _cell(
         nbformat.v4.new_markdown_cell,
         "For each claim of the sources this notebook tests, decide from what you measured above "
-        "whether it holds, does not hold or depends (and on what), with the numbers behind your "
-        f"verdict; then compare with the claims table in `notebooks/{name}`.",
+        "whether it holds, does not hold, depends (and on what) or is inconclusive, by the paired "
+        "rule of notebook 00, with the numbers behind your verdict; then compare with the "
+        f"claims table in `notebooks/{name}`.",
         "practice-claims",
     )
     cells = [*cells[: start + 1], prompt, *cells[end:]]

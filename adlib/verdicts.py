@@ -2,21 +2,24 @@
 
 Two kinds of claim are judged, and every claims table uses these functions and no other:
 
-* **A comparison**, "A is better than B" (:func:`compare`) or "A performs like B"
-  (:func:`similar`). Both methods are run on the same splits, seeds or series, so the
-  measurements pair up; the verdict reads a 95 % Student-t interval for the mean paired
-  difference (:func:`paired_interval`). "Better" **holds** when the interval excludes 0 in
-  A's favour; it **does not hold** when the interval excludes 0 against A, or lies entirely
-  inside the equivalence margin stated with the claim (a tie); otherwise it is
-  **inconclusive**, and the verdict says about how many more pairs would decide it.
+* **A comparison**, "A is better than B" (:func:`compare`), "A performs like B"
+  (:func:`similar`) or "A is no worse than B" (:func:`not_worse`). Both methods are run on
+  the same splits, seeds or series, so the measurements pair up; the verdict reads a 95 %
+  Student-t interval for the mean paired difference (:func:`paired_interval`). "Better"
+  **holds** when the interval excludes 0 in A's favour; it **does not hold** when the
+  interval excludes 0 against A, or lies entirely inside the equivalence margin stated with
+  the claim (a tie); otherwise it is **inconclusive**, and the verdict says about how many
+  more pairs would decide it.
 * **A stated number**, a threshold, rate or coverage such as "3σ covers 99.7 %"
   (:func:`against_target`). The measurement (or the interval of its mean over seeds) is
   compared with the stated number widened by a tolerance written beside the claim.
 
 A claim tested in several settings (datasets, scenarios) is judged in each by the same rule
 and combined by :func:`combine`: **depends** when it holds in some and does not hold in
-others. The t interval (not a bootstrap) because claims here rest on 3-10 seeds, where a
-percentile bootstrap is too narrow; it matches ``scipy.stats.ttest_rel``'s interval.
+others. A claim made of parts that must all be true ("faster *and* as accurate") is combined
+by :func:`all_parts`: one part that does not hold settles it. The t interval (not a
+bootstrap) because claims here rest on 3-10 seeds, where a percentile bootstrap is too
+narrow; it matches ``scipy.stats.ttest_rel``'s interval.
 """
 
 from __future__ import annotations
@@ -47,9 +50,11 @@ RULE = (
     "is *inconclusive* otherwise, with an estimate of how many more seeds or series would "
     "decide it. A claim about a stated number (a threshold, a rate, a coverage) is judged "
     "against that number with the tolerance written beside the claim. A claim tested in "
-    "several settings *depends* when it holds in some and does not hold in others. Training "
-    "runs that fail (validation loss far above the best run of the same model) are counted "
-    "as a trainability finding and left out of quality comparisons."
+    "several settings *depends* when it holds in some and does not hold in others (settings "
+    "left undecided are listed beside it). Training "
+    "runs that fail (validation loss separated by a gap of more than 3× above the model's "
+    "converged runs) are counted as a trainability finding and left out of quality "
+    "comparisons."
 )
 
 
@@ -82,8 +87,9 @@ class Verdict:
     """A verdict word, one of :data:`VERDICTS`, and the evidence that led to it, in words.
 
     ``str(verdict)`` is the table cell, e.g. "holds: +0.012 [+0.004, +0.020] over 5 seeds".
-    Build verdicts with :func:`compare`, :func:`similar`, :func:`against_target` and
-    :func:`combine`, never by hand: :class:`adlib.ledger.ClaimsTable` accepts nothing else.
+    Build verdicts with :func:`compare`, :func:`similar`, :func:`not_worse`,
+    :func:`against_target`, :func:`combine` and :func:`all_parts`, never by hand:
+    :class:`adlib.ledger.ClaimsTable` accepts nothing else.
     """
 
     kind: str
@@ -137,6 +143,9 @@ def compare(
     difference (first minus second) and its interval.
     """
     margin = _margin(margin)
+    too_few = _too_few_pairs(first, second, unit)
+    if too_few is not None:
+        return too_few
     interval = paired_interval(first, second)
     sign = 1.0 if _flag(higher_is_better, "higher_is_better") else -1.0
     low, high = sorted((sign * interval.low, sign * interval.high))
@@ -166,12 +175,47 @@ def similar(
     **inconclusive** otherwise, with the number of pairs that would decide it.
     """
     margin = _margin(margin)
+    too_few = _too_few_pairs(first, second, unit)
+    if too_few is not None:
+        return too_few
     interval = paired_interval(first, second)
     evidence = _evidence(interval, margin, names, unit, digits)
     if -margin <= interval.low and interval.high <= margin:
         return Verdict(HOLDS, f"within the margin, {evidence}")
     if interval.low > margin or interval.high < -margin:
         return Verdict(FAILS, f"they differ by more than the margin, {evidence}")
+    return Verdict(INCONCLUSIVE, f"{evidence}; {_needed(interval, margin, unit)}")
+
+
+def not_worse(
+    first: Sequence[float] | np.ndarray,
+    second: Sequence[float] | np.ndarray,
+    margin: float,
+    *,
+    higher_is_better: bool = True,
+    names: tuple[str, str] = ("first", "second"),
+    unit: str = "seeds",
+    digits: int = 3,
+) -> Verdict:
+    """The verdict on "the first method is no worse than the second" (non-inferiority).
+
+    For claims that a cheaper method loses nothing, e.g. "retraining on a trigger is as good
+    as retraining every month". **holds** when the whole interval of the paired difference
+    lies above ``-margin`` (in the better direction); **does not hold** when it lies entirely
+    below it (worse by more than the margin); **inconclusive** otherwise.
+    """
+    margin = _margin(margin)
+    too_few = _too_few_pairs(first, second, unit)
+    if too_few is not None:
+        return too_few
+    interval = paired_interval(first, second)
+    sign = 1.0 if _flag(higher_is_better, "higher_is_better") else -1.0
+    low, high = sorted((sign * interval.low, sign * interval.high))
+    evidence = _evidence(interval, margin, names, unit, digits)
+    if low > -margin:
+        return Verdict(HOLDS, f"no worse beyond the margin, {evidence}")
+    if high < -margin:
+        return Verdict(FAILS, f"worse by more than the margin, {evidence}")
     return Verdict(INCONCLUSIVE, f"{evidence}; {_needed(interval, margin, unit)}")
 
 
@@ -211,18 +255,31 @@ def combine(settings: Mapping[str, Verdict]) -> Verdict:
     """One verdict over several settings, each judged by the same rule.
 
     All settings agree: their verdict. Holds in some and does not hold in others:
-    **depends**. Otherwise (some inconclusive, or a setting that itself depends):
-    **inconclusive**. The reason lists every setting's verdict, in the given order.
+    **depends**, whatever the remaining settings say (the claim is already settled as true
+    somewhere and false elsewhere); so does a mix that includes a setting which itself
+    depends. Otherwise (some settings inconclusive, the rest agreeing): **inconclusive**. The
+    reason lists every setting's verdict, in order.
     """
-    if not isinstance(settings, Mapping) or not settings:
-        raise ValueError("settings must be a non-empty mapping of setting name to Verdict.")
-    for name, verdict in settings.items():
-        if not isinstance(verdict, Verdict):
-            raise TypeError(f"settings[{name!r}] must be a Verdict, got {type(verdict).__name__}.")
+    _check_verdicts(settings, "settings")
     kinds = {v.kind for v in settings.values()}
-    mixed = DEPENDS if kinds == {HOLDS, FAILS} else INCONCLUSIVE
+    settled_both_ways = {HOLDS, FAILS} <= kinds or DEPENDS in kinds
+    mixed = DEPENDS if settled_both_ways else INCONCLUSIVE
     kind = next(iter(kinds)) if len(kinds) == 1 else mixed
     return Verdict(kind, "; ".join(f"{name}, {v}" for name, v in settings.items()))
+
+
+def all_parts(parts: Mapping[str, Verdict]) -> Verdict:
+    """One verdict on a claim made of several parts that must all be true.
+
+    E.g. "the GRU is faster *and* performs like the LSTM", or "GANs beat the autoencoder *and*
+    Isolation Forest". Unlike :func:`combine` (one claim, several settings) a single part
+    that does not hold settles it: **does not hold** when any part does not hold, **holds**
+    when every part holds, **inconclusive** otherwise. The reason lists every part.
+    """
+    _check_verdicts(parts, "parts")
+    kinds = {v.kind for v in parts.values()}
+    kind = FAILS if FAILS in kinds else HOLDS if kinds == {HOLDS} else INCONCLUSIVE
+    return Verdict(kind, "; ".join(f"{name}, {v}" for name, v in parts.items()))
 
 
 def seeds_needed(interval: PairedInterval, margin: float) -> int | None:
@@ -263,6 +320,22 @@ def _names(names: object) -> tuple[str, str]:
     return names
 
 
+def _too_few_pairs(first: object, second: object, unit: str) -> Verdict | None:
+    """An inconclusive verdict when fewer than 2 pairs are left (e.g. the others' runs failed)."""
+    n = _paired_differences(first, second, minimum=0).size
+    if n >= 2:
+        return None
+    return Verdict(INCONCLUSIVE, f"{n} pair(s) of {unit}, and an interval needs at least 2")
+
+
+def _check_verdicts(verdicts: object, name: str) -> None:
+    if not isinstance(verdicts, Mapping) or not verdicts:
+        raise ValueError(f"{name} must be a non-empty mapping of name to Verdict.")
+    for key, verdict in verdicts.items():
+        if not isinstance(verdict, Verdict):
+            raise TypeError(f"{name}[{key!r}] must be a Verdict, got {type(verdict).__name__}.")
+
+
 def _needed(interval: PairedInterval, margin: float, unit: str) -> str:
     n = seeds_needed(interval, margin)
     if n is None:
@@ -284,14 +357,14 @@ def _value_interval(values: object, unit: str, digits: int) -> tuple[float, floa
     return mean - half, mean + half, text
 
 
-def _paired_differences(first: object, second: object) -> np.ndarray:
+def _paired_differences(first: object, second: object, minimum: int = 2) -> np.ndarray:
     first, second = _numeric(first, "first"), _numeric(second, "second")
     if first.shape != second.shape:
         raise ValueError(
             f"first and second must pair up, one value per seed or series each; got "
             f"{first.size} and {second.size} values."
         )
-    if first.size < 2:
+    if first.size < minimum:
         raise ValueError(
             f"a paired interval needs at least 2 pairs (seeds, splits or series), got "
             f"{first.size}; run more seeds."

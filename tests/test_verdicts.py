@@ -12,8 +12,10 @@ from adlib.verdicts import (
     VERDICTS,
     Verdict,
     against_target,
+    all_parts,
     combine,
     compare,
+    not_worse,
     paired_interval,
     seeds_needed,
     similar,
@@ -129,7 +131,10 @@ def test_against_target_quotes_the_target_and_tolerance():
         (["does not hold"] * 3, "does not hold"),
         (["holds", "does not hold"], "depends"),
         (["holds", "inconclusive"], "inconclusive"),
-        (["holds", "does not hold", "inconclusive"], "inconclusive"),
+        (["holds", "does not hold", "inconclusive"], "depends"),
+        (["does not hold", "inconclusive"], "inconclusive"),
+        (["holds", "depends"], "depends"),
+        (["inconclusive", "depends"], "depends"),
         (["inconclusive"], "inconclusive"),
     ],
 )
@@ -180,8 +185,46 @@ def test_paired_interval_rejects_bad_input(first, second, error, match):
         (lambda: against_target(0.5, 0.4, -1.0, "about"), ValueError, "tolerance"),
         (lambda: combine({}), ValueError, "non-empty"),
         (lambda: combine({"a": "holds"}), TypeError, "Verdict"),
+        (lambda: all_parts({}), ValueError, "non-empty"),
     ],
 )
 def test_bad_parameters_are_refused(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_not_worse_is_a_one_sided_margin_test():
+    a = np.array([0.50, 0.52, 0.51, 0.49])
+    assert not_worse(a + 0.002, a, margin=0.01).kind == "holds"
+    assert not_worse(a - 0.2 + 0.001 * np.arange(4), a, margin=0.01).kind == "does not hold"
+    assert not_worse(a + np.array([0.03, -0.04, 0.02, -0.03]), a, margin=0.01).kind == (
+        "inconclusive"
+    )
+    costs = np.array([10.0, 11.0, 12.0])
+    assert not_worse(costs - 1.0, costs, 0.5, higher_is_better=False).kind == "holds"
+    assert not_worse(costs + 3.0, costs, 0.5, higher_is_better=False).kind == "does not hold"
+
+
+@pytest.mark.parametrize(
+    ("kinds", "expected"),
+    [
+        (["holds", "holds"], "holds"),
+        (["holds", "does not hold"], "does not hold"),
+        (["inconclusive", "does not hold"], "does not hold"),
+        (["holds", "inconclusive"], "inconclusive"),
+        (["depends", "holds"], "inconclusive"),
+    ],
+)
+def test_all_parts_fails_when_any_part_fails(kinds, expected):
+    parts = {f"part {i}": Verdict(k, "evidence") for i, k in enumerate(kinds)}
+    assert all_parts(parts).kind == expected
+
+
+@pytest.mark.parametrize("check", [compare, similar, not_worse])
+@pytest.mark.parametrize("n", [0, 1])
+def test_fewer_than_two_pairs_is_inconclusive_not_an_error(check, n):
+    verdict = check([0.9] * n, [0.5] * n, 0.01, unit="seeds")
+    assert verdict.kind == "inconclusive"
+    assert f"{n} pair(s) of seeds" in verdict.reason
+    with pytest.raises(ValueError, match="pair up"):
+        check([0.9, 0.8], [0.5], 0.01)
