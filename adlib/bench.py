@@ -13,6 +13,11 @@ architecture and the input shape, not on what the weights learned. Shapes follow
 notebooks: rows of 16 features for the autoencoder (hidden 32-16, latent 4), windows of 32
 steps × 3 channels for the LSTM autoencoder (hidden 32, latent 8). The table is printed and
 written as JSON with the versions, thread count and machine it was measured on.
+
+:func:`latency_runs` times any call under a load of your choosing (notebook 13 times the
+whole serving call for a fleet step and for a burst): warm-up calls first, then several
+independent timing runs, each giving its own percentiles, so that the spread between runs
+(and a machine busy with something else during one of them) shows.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 import onnxruntime
+import pandas as pd
 import torch
 
 from adlib._validation import check_int
@@ -92,6 +98,43 @@ def run_benchmark(
         "python": platform.python_version(),
     }
     return {"setup": setup, "results": results}
+
+
+def latency_runs(
+    call: Callable[[], object],
+    runs: int = 5,
+    calls: int = 200,
+    warmup: int = 20,
+    percentiles: tuple[float, ...] = (50, 95, 99),
+) -> pd.DataFrame:
+    """Time ``call()``: ``warmup`` untimed calls, then ``runs`` runs of ``calls`` timed calls.
+
+    Each call is timed twice: wall-clock time (``time.perf_counter``) and the calling
+    thread's CPU time (``time.thread_time``), the scorer's own work, which other processes
+    on a busy machine cannot inflate (both runtimes score in the calling thread when given
+    one thread). Returns one row per run (index ``run``) with columns ``p{q}`` (wall) and
+    ``cpu p{q}`` per percentile, in milliseconds over that run's calls. The runs play the
+    part of seeds: a verdict on a latency budget reads their spread, not one run's luck.
+    """
+    runs = check_int(runs, "runs", low=1)
+    calls = check_int(calls, "calls", low=10)
+    warmup = check_int(warmup, "warmup", low=0)
+    if not callable(call):
+        raise TypeError(f"call must be callable with no arguments, got {type(call).__name__}.")
+    for _ in range(warmup):
+        call()
+    wall, cpu = np.empty((runs, calls)), np.empty((runs, calls))
+    for run in range(runs):
+        for i in range(calls):
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            call()
+            wall[run, i] = time.perf_counter() - start
+            cpu[run, i] = time.thread_time() - start_cpu
+    table = {}
+    for prefix, times in (("", wall), ("cpu ", cpu)):
+        values = np.percentile(times * 1e3, list(percentiles), axis=1)
+        table |= {f"{prefix}p{q:g}": v for q, v in zip(percentiles, values, strict=True)}
+    return pd.DataFrame(table).rename_axis("run")
 
 
 def _latency(score: Callable[[np.ndarray], np.ndarray], one: np.ndarray, repeats: int) -> dict:

@@ -36,7 +36,8 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
     training part must hold both classes; a hold-out without positives (scarce labels) still
     works, its loss then measures only the false alarms. Attributes after ``fit``:
     ``model_``, ``history_``, ``mean_`` and ``scale_`` (per feature), ``pos_weight_``,
-    ``classes_`` and ``device_``.
+    ``classes_`` and ``device_``. ``forget_bias`` (LSTM only) sets the forget-gate bias at
+    initialisation; ``None`` keeps PyTorch's default (see :mod:`adlib.nn.classifier`).
     """
 
     def __init__(
@@ -44,6 +45,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         cell: str = "lstm",
         hidden: int = 32,
         num_layers: int = 1,
+        forget_bias: float | None = None,
         pos_weight: str | float | None = "balanced",
         epochs: int = 20,
         batch_size: int = 256,
@@ -58,6 +60,7 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
         self.cell = cell
         self.hidden = hidden
         self.num_layers = num_layers
+        self.forget_bias = forget_bias
         self.pos_weight = pos_weight
         self.epochs = epochs
         self.batch_size = batch_size
@@ -98,7 +101,9 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
 
         self.model_, self.history_ = fit_estimator(
             self,
-            lambda: RecurrentClassifier(X.shape[2], self.hidden, self.cell, self.num_layers),
+            lambda: RecurrentClassifier(
+                X.shape[2], self.hidden, self.cell, self.num_layers, self.forget_bias
+            ),
             loss,
             (Xs[:-n_val], targets[:-n_val]),
             (Xs[-n_val:], targets[-n_val:]),
@@ -141,6 +146,10 @@ class SequenceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"cell must be one of {sorted(CELLS)}, got {self.cell!r}.")
         check_int(self.hidden, "hidden", low=1)
         check_int(self.num_layers, "num_layers", low=1)
+        if self.forget_bias is not None:
+            check_real(self.forget_bias, "forget_bias")
+            if self.cell != "lstm":
+                raise ValueError(f"forget_bias applies to the LSTM only, got cell={self.cell!r}.")
         check_real(self.val_fraction, "val_fraction", low=0.0, high=0.5, inclusive=False)
 
     def _resolve_pos_weight(self, y_train: np.ndarray) -> float:

@@ -100,7 +100,8 @@ def compare_detectors(
     the F1-optimal one on the validation scores, and the test rows are scored once. ``seed``
     seeds the GMM, Isolation Forest and random scores, and the draw of ``kde_max_train``
     training rows (without replacement) that caps the KDE's cost on large data. Each row has
-    "detector", "chosen" (the selected hyperparameter as text, "" if none), the test "ROC-AUC",
+    "detector", "chosen" (the selected hyperparameter as text, "" if none), "val PR-AUC" (on
+    the validation rows), the test "ROC-AUC",
     "PR-AUC" and "test F1" (at the validation threshold), and the wall-clock seconds
     "fit+select s" (fit plus any search) and "score s" (scoring the test rows).
     """
@@ -165,7 +166,9 @@ def evaluate_detector(
     ``(model, chosen)``, ``chosen`` being the selected hyperparameter or None. The threshold is
     the F1-optimal cut on the validation scores; the test rows are scored once, and the row
     reports their ROC-AUC, PR-AUC and the F1 at that validation threshold, with the seconds
-    spent fitting ("fit+select s") and scoring the test rows ("score s"). Notebook 01 shows it.
+    spent fitting ("fit+select s") and scoring the test rows ("score s"). It also reports the
+    validation PR-AUC ("val PR-AUC"), on which notebook 01 chooses between detectors without
+    reading the test rows. Notebook 01 shows it.
     """
     if not callable(build):
         raise TypeError(f"build must be a function returning (model, chosen), got {build!r}.")
@@ -179,13 +182,15 @@ def evaluate_detector(
             "wrap a plain model as lambda: (model.fit(split.X_train), None)."
         )
     model, chosen = built
-    rule = F1OptimalThreshold().fit(model.score_samples(split.X_val), split.y_val)
+    val_scores = model.score_samples(split.X_val)
+    rule = F1OptimalThreshold().fit(val_scores, split.y_val)
     start = time.perf_counter()
     test_scores = model.score_samples(split.X_test)
     score_seconds = time.perf_counter() - start
     return {
         "detector": name,
         "chosen": "" if chosen is None else str(chosen),
+        "val PR-AUC": metrics.pr_auc(split.y_val, val_scores),
         "ROC-AUC": metrics.roc_auc(split.y_test, test_scores),
         "PR-AUC": metrics.pr_auc(split.y_test, test_scores),
         "test F1": metrics.precision_recall_f1(split.y_test, test_scores, rule.threshold_).f1,

@@ -13,7 +13,7 @@ rows) and random scores. Every row is a dict, ready to be one row of a results f
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -88,7 +88,8 @@ def baseline_rows(
     Uses the hybrid's fitted stages (``hybrid.stage1_``, ``hybrid.stage2_``), so the
     comparison is paired: the same trained models, combined three ways. Each row holds
     "detector" (``f"{name} alone"``, ``f"fusion ({method})"`` or "random"), test "PR-AUC"
-    and, except for random scores, "s per 100k rows". Fusions fit their scales on the normal
+    and, except for random scores, "val PR-AUC" (to choose among them without the test set)
+    and "s per 100k rows". Fusions fit their scales on the normal
     rows of ``split.X_val``; random scores are ``np.random.default_rng(seed).random``.
     """
     _check_fitted_hybrid(hybrid)
@@ -107,6 +108,7 @@ def baseline_rows(
         rows.append(
             {
                 "detector": name,
+                "val PR-AUC": metrics.pr_auc(split.y_val, detector.score_samples(split.X_val)),
                 "PR-AUC": metrics.pr_auc(split.y_test, scores),
                 "s per 100k rows": seconds,
             }
@@ -114,6 +116,26 @@ def baseline_rows(
     noise = np.random.default_rng(seed).random(len(split.y_test))
     rows.append({"detector": "random", "PR-AUC": metrics.pr_auc(split.y_test, noise)})
     return rows
+
+
+def repeated_timings(
+    detectors: Mapping[str, BaseDetector], X: object, repeats: int
+) -> dict[str, np.ndarray]:
+    """Seconds per 100,000 rows of each detector scoring ``X``, ``repeats`` times each.
+
+    The detectors take turns within each repeat (A, B, A, B, ...), so a slow spell of the
+    machine hits all of them alike and the k-th timings pair up: compare them with
+    :func:`adlib.verdicts.compare` (``higher_is_better=False``). Returns one array of shape
+    (repeats,) per name, in the order given. Wall-clock: report, never regression-check.
+    """
+    if not isinstance(detectors, Mapping) or not detectors:
+        raise TypeError("detectors must be a non-empty mapping of name to adlib detector.")
+    repeats = check_int(repeats, "repeats", low=2)
+    times: dict[str, list[float]] = {name: [] for name in detectors}
+    for _ in range(repeats):
+        for name, detector in detectors.items():
+            times[name].append(timed_scores(detector, X)[1])
+    return {name: np.asarray(values) for name, values in times.items()}
 
 
 def _check_fitted_hybrid(hybrid: object) -> None:

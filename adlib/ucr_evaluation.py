@@ -7,6 +7,9 @@ step the mean score of the windows that cover it, and judge the step scores thre
 (:func:`evaluate_series`): PR-AUC, VUS-PR and the UCR hit. :func:`run_series_detectors`
 does this for seeded neural detectors over several seeds and for deterministic baselines once,
 beside a rolling z-score and random scores, and records each run's cost.
+:func:`converged_pairs` lines up two models' converged runs seed by seed for the paired
+verdicts of :mod:`adlib.verdicts`; a run counts as converged by :mod:`adlib.trainability`'s
+rule on validation loss, fixed before any test score is read.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from adlib.data.datasets import LabelledSeries
 from adlib.data.windows import segment_windows, window_scores_to_steps
 from adlib.detectors.base import BaseDetector
 from adlib.detectors.series import rolling_zscore
+from adlib.trainability import converged
 
 #: The columns :func:`evaluate_series` returns, in order.
 SERIES_METRICS = ("PR-AUC", "VUS-PR", "UCR hit")
@@ -134,6 +138,38 @@ def run_series_detectors(
     return SeriesRuns(pd.DataFrame(rows), scores, models, all_fitted)
 
 
+def converged_pairs(
+    runs: pd.DataFrame,
+    first: str,
+    second: str,
+    metric: str = "VUS-PR",
+    *,
+    model: str = "detector",
+    loss: str = "val loss",
+    key: str = "seed",
+) -> tuple[np.ndarray, np.ndarray, list]:
+    """``metric`` of ``first`` and of ``second`` on the ``key`` values (seeds) where both converged.
+
+    ``runs`` has one row per run with the columns ``model``, ``key``, ``loss`` (the run's best
+    validation loss) and ``metric``. Which runs failed is decided per model, over all of that
+    model's runs in ``runs``, by :func:`adlib.trainability.converged`. Returns two arrays of
+    shape (n,) in the same order, ready for :func:`adlib.verdicts.compare`, and the n keys.
+    """
+    for column in (model, loss, key, metric):
+        if column not in runs.columns:
+            raise ValueError(f"runs has no column {column!r}; it has {list(runs.columns)}.")
+    values = []
+    for name in (first, second):
+        rows = runs[runs[model] == name]
+        if rows.empty:
+            raise ValueError(f"runs holds no run of {name!r}.")
+        if rows[key].duplicated().any():
+            raise ValueError(f"{name!r} has two runs with the same {key}; pairs need one each.")
+        values.append(converged(rows, model=model, loss=loss).set_index(key)[metric])
+    keys = [k for k in values[0].index if k in values[1].index]
+    return values[0][keys].to_numpy(float), values[1][keys].to_numpy(float), keys
+
+
 def _fit(detector: object, name: str, seed: int, windows: np.ndarray) -> BaseDetector:
     if not isinstance(detector, BaseDetector):
         raise TypeError(
@@ -185,3 +221,17 @@ def _check_seeds(seeds: Sequence[int], name: str) -> list[int]:
     if not out:
         raise ValueError(f"{name} is empty; give at least one seed.")
     return out
+
+
+def per_run_text(values: np.ndarray | list[float], digits: int = 3) -> str:
+    """The values of single runs as text, e.g. "0.928, 0.421, 0.761" (notebooks 07 and 09).
+
+    Where the runs of one model split into two groups, a mean ± sd hides it; the claims
+    tables quote each converged run instead, in seed order.
+    """
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 1:
+        raise ValueError(f"values must be one-dimensional, one per run; got shape {array.shape}.")
+    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
+        raise ValueError(f"digits must be a non-negative integer, got {digits!r}.")
+    return ", ".join(f"{v:.{digits}f}" for v in array)

@@ -34,3 +34,18 @@ def test_bench_writes_a_table_and_json(tmp_path, capsys):
 def test_bench_rejects_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):
         bench.run_benchmark(**kwargs)
+
+
+def test_latency_runs_give_one_row_of_percentiles_per_run():
+    calls = []
+    table = bench.latency_runs(lambda: calls.append(1), runs=3, calls=10, warmup=4)
+    assert len(calls) == 4 + 3 * 10
+    assert list(table.columns) == ["p50", "p95", "p99", "cpu p50", "cpu p95", "cpu p99"]
+    assert len(table) == 3
+    for prefix in ("", "cpu "):
+        assert (table[f"{prefix}p50"] <= table[f"{prefix}p95"]).all()
+        assert (table[f"{prefix}p95"] <= table[f"{prefix}p99"]).all()
+    with pytest.raises(ValueError, match="calls"):
+        bench.latency_runs(lambda: None, calls=5)
+    with pytest.raises(TypeError, match="callable"):
+        bench.latency_runs(None)

@@ -162,6 +162,18 @@ def test_evaluate_detector_thresholds_on_validation_and_scores_test_once(split):
     test_scores = model.score_samples(split.X_test)
     assert row["test F1"] == pytest.approx(f1_score(split.y_test, test_scores > rule.threshold_))
     assert row["PR-AUC"] == pytest.approx(average_precision_score(split.y_test, test_scores))
+    val_scores = model.score_samples(split.X_val)
+    assert row["val PR-AUC"] == pytest.approx(average_precision_score(split.y_val, val_scores))
+
+
+def test_evaluate_detector_val_pr_auc_never_reads_the_test_rows(split):
+    # poisoned test labels change the test PR-AUC but must leave the validation PR-AUC alone
+    poisoned = replace(split, y_test=1 - split.y_test)
+    model = PerFeatureGaussian().fit(split.X_train)
+    clean_row = evaluate_detector("pfg", lambda: (model, None), split)
+    poisoned_row = evaluate_detector("pfg", lambda: (model, None), poisoned)
+    assert poisoned_row["val PR-AUC"] == clean_row["val PR-AUC"]
+    assert poisoned_row["PR-AUC"] != clean_row["PR-AUC"]
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,13 @@ from adlib.detectors import (
     TwoStageDetector,
     ZScoreDetector,
 )
-from adlib.hybrid_eval import ROWS_PER_COST, baseline_rows, pass_rate_sweep, timed_scores
+from adlib.hybrid_eval import (
+    ROWS_PER_COST,
+    baseline_rows,
+    pass_rate_sweep,
+    repeated_timings,
+    timed_scores,
+)
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +88,25 @@ def test_baseline_rows_pair_the_stages_their_fusions_and_random_scores(hybrid, s
     fusion.fit(split.X_val[split.y_val == 0])
     fused = fusion.score_samples(split.X_test)
     assert by_name["fusion (rank)"]["PR-AUC"] == metrics.pr_auc(split.y_test, fused)
+    val_fused = fusion.score_samples(split.X_val)
+    assert by_name["fusion (rank)"]["val PR-AUC"] == metrics.pr_auc(split.y_val, val_fused)
     noise = np.random.default_rng(3).random(len(split.y_test))
     assert by_name["random"] == {
         "detector": "random",
         "PR-AUC": metrics.pr_auc(split.y_test, noise),
     }
     assert all("s per 100k rows" in row for row in rows[:-1])
+
+
+def test_repeated_timings_give_one_time_per_repeat_and_detector(hybrid, split):
+    detectors = {"forest": hybrid.stage1_, "PCA": hybrid.stage2_}
+    times = repeated_timings(detectors, split.X_test, repeats=3)
+    assert list(times) == ["forest", "PCA"]
+    assert all(t.shape == (3,) and (t > 0).all() for t in times.values())
+    with pytest.raises(ValueError, match="repeats"):
+        repeated_timings(detectors, split.X_test, repeats=1)
+    with pytest.raises(TypeError, match="mapping"):
+        repeated_timings({}, split.X_test, repeats=2)
 
 
 def test_one_fusion_method_only(hybrid, split):

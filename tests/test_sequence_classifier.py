@@ -146,3 +146,18 @@ def test_encodings_reject_other_inputs(transactions):
     bad[0, 0, 0] = -1.0
     with pytest.raises(ValueError, match="non-negative"):
         encode_transactions(bad)
+
+
+def test_forget_bias_sets_the_lstm_forget_gate_and_is_rejected_for_other_cells(toy):
+    model = RecurrentClassifier(n_features=2, hidden=4, cell="lstm", forget_bias=1.0)
+    for name, bias in model.rnn.named_parameters():
+        if name.startswith("bias_"):
+            expected = 1.0 if name.startswith("bias_ih") else 0.0
+            assert torch.all(bias[4:8] == expected)
+    default = RecurrentClassifier(n_features=2, hidden=4, cell="lstm")
+    assert not torch.all(default.rnn.bias_ih_l0[4:8] == 1.0)
+    X, y = toy
+    fitted = SequenceClassifier(forget_bias=1.0, **FAST).fit(X, y)
+    assert clone(fitted).get_params()["forget_bias"] == 1.0
+    with pytest.raises(ValueError, match="forget_bias applies to the LSTM only"):
+        SequenceClassifier(cell="gru", forget_bias=1.0, **FAST).fit(X, y)

@@ -10,9 +10,12 @@ from adlib.data import simulate_services
 from adlib.data.simulators.services import STEPS_PER_DAY
 from adlib.serve import (
     alert_report,
+    choose_page_after,
     debounce,
     evaluate_alerts,
+    limit_flags,
     pages_per_day,
+    service_limits,
     static_flags,
 )
 from adlib.thresholds import F1OptimalThreshold, PrecisionTargetThreshold
@@ -214,3 +217,55 @@ def test_evaluate_alerts_rejects_mismatched_test_scores(fleet):
         evaluate_alerts(y.astype(float), y, np.zeros(5), fleet, 0.8)
     with pytest.raises(ValueError, match="target"):
         evaluate_alerts(y.astype(float), y, y.astype(float), fleet, 1.5)
+
+
+# --- per-service limits and the debounce length chosen on validation ---------------------------
+
+
+def test_service_limits_are_per_service_quantiles_and_flag_above_them(fleet):
+    limits = service_limits(fleet, ["cpu", "latency_ms"], 0.01)
+    for service, part in fleet.groupby("service"):
+        assert limits.loc[service, "cpu"] == pytest.approx(part["cpu"].quantile(0.99))
+    flags = limit_flags(fleet, limits)
+    expected = (fleet["cpu"].to_numpy() > limits.loc[fleet["service"], "cpu"].to_numpy()) | (
+        fleet["latency_ms"].to_numpy() > limits.loc[fleet["service"], "latency_ms"].to_numpy()
+    )
+    np.testing.assert_array_equal(flags, expected)
+    # about the stated share of each service's rows lies above its own limit, per metric
+    assert limit_flags(fleet, limits[["cpu"]]).mean() == pytest.approx(0.01, abs=0.005)
+
+
+def test_service_limits_and_limit_flags_reject_bad_input(fleet):
+    with pytest.raises(ValueError, match="false_alarm_rate"):
+        service_limits(fleet, ["cpu"], 0.0)
+    with pytest.raises(ValueError, match="no column"):
+        service_limits(fleet, ["memory"], 0.01)
+    limits = service_limits(fleet[fleet["service"] < 2], ["cpu"], 0.01)
+    with pytest.raises(ValueError, match="no row for services"):
+        limit_flags(fleet, limits)
+
+
+def test_choose_page_after_takes_the_fewest_pages_above_the_recall_floor():
+    # service 0: blips of 1 step (false) and one incident flagged for 2 steps; service 1: an
+    # incident flagged for 4 steps. Length 2 keeps both incidents, length 3 loses one.
+    part = _frame(
+        [[1, 0, 1, 0, 1, 1, 0, 0], [0, 1, 1, 1, 1, 0, 0, 0]],
+        [[0, 0, 0, 0, 1, 1, 0, 0], [0, 1, 1, 1, 1, 0, 0, 0]],
+    )
+    k, grid = choose_page_after(part, part["flag"], grid=(1, 2, 3, 4), keep=1.0)
+    assert k == 2
+    assert list(grid.index) == [1, 2, 3, 4]
+    assert grid.loc[1, "pages per day"] > grid.loc[2, "pages per day"]
+    assert grid.loc[3, "incidents caught"] == 0.5
+    # a lower floor allows the longer length, which pages less
+    assert choose_page_after(part, part["flag"], grid=(1, 2, 3, 4), keep=0.5)[0] == 3
+
+
+def test_choose_page_after_rejects_bad_arguments(fleet):
+    flags = np.zeros(len(fleet), dtype=int)
+    with pytest.raises(ValueError, match="grid"):
+        choose_page_after(fleet, flags, grid=())
+    with pytest.raises(ValueError, match="keep"):
+        choose_page_after(fleet, flags, keep=1.5)
+    with pytest.raises(ValueError, match="flags"):
+        choose_page_after(fleet, flags[:-1])

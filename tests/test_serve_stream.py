@@ -13,6 +13,7 @@ from adlib.serve import (
     Monitor,
     fault_report,
     health_check,
+    serve_call,
     serve_stream,
     step_batches,
 )
@@ -164,3 +165,13 @@ def test_fault_report_rejects_bad_input():
 
 def test_health_report_type_is_what_checks_return():
     assert isinstance(health_check(Monitor(), 0.1), HealthReport)
+
+
+def test_serve_call_flags_a_batch_and_rejects_a_broken_one(part, schema):
+    batch = step_batches(part, METRICS)[0]
+    flags = serve_call(batch, _identity, schema, lambda x: x[:, 1], threshold=0.0)
+    assert flags.dtype == bool and flags.shape == (3,) and flags.all()
+    broken = (batch[0].copy(), batch[1], batch[2])
+    broken[0][0, 3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        serve_call(broken, _identity, schema, lambda x: x[:, 1], threshold=0.0)

@@ -11,6 +11,7 @@ from adlib.detectors.series import rolling_zscore
 from adlib.ucr_evaluation import (
     SERIES_METRICS,
     SeriesRuns,
+    converged_pairs,
     evaluate_series,
     run_series_detectors,
 )
@@ -172,3 +173,47 @@ def test_run_refuses_bad_input(series, kwargs, error, match):
 def test_run_needs_a_labelled_series():
     with pytest.raises(TypeError, match="LabelledSeries"):
         run_series_detectors(np.zeros(100), WINDOW, {}, {}, [0])
+
+
+# --------------------------------------------------------------------------- converged_pairs
+
+
+def test_converged_pairs_keeps_the_seeds_where_both_models_converged():
+    runs = pd.DataFrame(
+        {
+            "detector": ["lstm"] * 4 + ["gru"] * 4 + ["pca"],
+            "seed": [0, 1, 2, 3, 0, 1, 2, 3, 0],
+            "val loss": [0.07, 0.01, 0.011, 0.012, 0.004, 0.004, 0.02, 0.005, np.nan],
+            "VUS-PR": [0.05, 0.93, 0.92, 0.91, 0.93, 0.94, 0.10, 0.92, 0.9],
+        }
+    )
+    first, second, seeds = converged_pairs(runs, "lstm", "gru")
+    assert seeds == [1, 3]  # lstm seed 0 and gru seed 2 failed (loss above 3x the best)
+    np.testing.assert_array_equal(first, [0.93, 0.91])
+    np.testing.assert_array_equal(second, [0.94, 0.92])
+    loss_first, _, _ = converged_pairs(runs, "lstm", "gru", "val loss")
+    np.testing.assert_array_equal(loss_first, [0.01, 0.012])
+
+
+def test_converged_pairs_refuses_unknown_models_columns_and_repeated_seeds():
+    runs = pd.DataFrame(
+        {"detector": ["a", "a", "b"], "seed": [0, 0, 0], "val loss": [1.0] * 3, "VUS-PR": [0.5] * 3}
+    )
+    with pytest.raises(ValueError, match="no run of 'c'"):
+        converged_pairs(runs, "b", "c")
+    with pytest.raises(ValueError, match="same seed"):
+        converged_pairs(runs, "a", "b")
+    with pytest.raises(ValueError, match="no column 'UCR hit'"):
+        converged_pairs(runs, "a", "b", "UCR hit")
+
+
+def test_per_run_text_lists_each_run():
+    from adlib.ucr_evaluation import per_run_text
+
+    assert per_run_text([0.9281, 0.4213]) == "0.928, 0.421"
+    assert per_run_text(np.array([1.0]), digits=1) == "1.0"
+    assert per_run_text([]) == ""
+    with pytest.raises(ValueError, match="one-dimensional"):
+        per_run_text([[0.1, 0.2]])
+    with pytest.raises(ValueError, match="digits"):
+        per_run_text([0.1], digits=-1)

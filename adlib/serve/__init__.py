@@ -9,7 +9,8 @@
 - :mod:`adlib.serve.export`: ONNX export of the autoencoders with the standardisation and
   the score inside the graph, and a scorer that runs it in ONNX Runtime;
 - :mod:`adlib.serve.alerts`: pages per day, page precision and delay as on-call sees them,
-  static rules, debouncing, and a threshold set for a precision target;
+  static rules (fleet-wide or per service), debouncing and its length chosen on validation,
+  and a threshold set for a precision target;
 - :mod:`adlib.serve.stream`: the serving loop (featurise, validate, score, flag, monitor)
   replayed over a period, and the report of which broken feeds a health check caught.
 """
@@ -17,16 +18,19 @@
 from adlib.serve.alerts import (
     AlertEvaluation,
     alert_report,
+    choose_page_after,
     debounce,
     evaluate_alerts,
+    limit_flags,
     pages_per_day,
+    service_limits,
     static_flags,
 )
 from adlib.serve.artefact import load_artefact, save_artefact
 from adlib.serve.export import OnnxScorer, export_onnx, onnx_parity
 from adlib.serve.monitor import HealthReport, Monitor, health_check
 from adlib.serve.schema import InputError, InputSchema
-from adlib.serve.stream import fault_report, serve_stream, step_batches
+from adlib.serve.stream import fault_report, serve_call, serve_stream, step_batches
 
 __all__ = [
     "AlertEvaluation",
@@ -36,16 +40,20 @@ __all__ = [
     "Monitor",
     "OnnxScorer",
     "alert_report",
+    "choose_page_after",
     "debounce",
     "evaluate_alerts",
     "export_onnx",
     "fault_report",
     "health_check",
+    "limit_flags",
     "load_artefact",
     "onnx_parity",
     "pages_per_day",
     "save_artefact",
+    "serve_call",
     "serve_stream",
+    "service_limits",
     "static_flags",
     "step_batches",
 ]

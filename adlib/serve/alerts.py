@@ -5,9 +5,11 @@ Notebook 13 measures alerting the way the people paged experience it. A detector
 one *page*. :func:`alert_report` counts pages per day, the share of pages that overlap a
 real incident (page precision), the share of incidents that paged at least once and the
 delay to the first page, beside the step-level precision and recall. :func:`static_flags`
-is the inherited fleet-wide rule set, :func:`debounce` pages only after a run of flagged
-steps, :func:`pages_per_day` counts pages by day for a plot, and :func:`evaluate_alerts`
-fits a precision-target threshold on validation scores and reports the test week.
+is a fleet-wide rule set, :func:`service_limits` and :func:`limit_flags` the per-service
+static thresholds set at a stated false-alarm rate, :func:`debounce` pages only after a run
+of flagged steps and :func:`choose_page_after` picks that run length on validation,
+:func:`pages_per_day` counts pages by day for a plot, and :func:`evaluate_alerts` fits a
+precision-target threshold on validation scores and reports the test week.
 
 Every function takes ``part``, a pandas DataFrame of one period with one row per (service,
 step), sorted by service then step, as :func:`adlib.data.simulate_services` gives it: an
@@ -16,7 +18,7 @@ integer ``service`` and ``step`` column and a 0/1 ``label`` column where needed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -117,6 +119,42 @@ def static_flags(part: pd.DataFrame, rules: Mapping[str, float]) -> np.ndarray:
     return flags
 
 
+def service_limits(
+    part: pd.DataFrame, metrics: Sequence[str], false_alarm_rate: float
+) -> pd.DataFrame:
+    """Per-service upper limits: each metric's ``1 - false_alarm_rate`` quantile per service.
+
+    part: the rows the limits are set on (e.g. a validation week's normal steps outside
+    maintenance), columns ``service`` and ``metrics``; false_alarm_rate: in (0, 1), the
+    share of those rows each metric's limit lets through. Returns a DataFrame indexed by
+    service, one column per metric. A static rule that knows each service's normal level,
+    unlike one fleet-wide line (notebook 13).
+    """
+    metrics = list(metrics)
+    if not metrics:
+        raise ValueError("metrics must name at least one column.")
+    part = _check_part(part, ("service", *metrics))
+    rate = check_real(false_alarm_rate, "false_alarm_rate", low=0.0, high=1.0, inclusive=False)
+    return part.groupby("service")[metrics].quantile(1.0 - rate)
+
+
+def limit_flags(part: pd.DataFrame, limits: pd.DataFrame) -> np.ndarray:
+    """A bool per row: True where any metric is above its service's limit.
+
+    limits: :func:`service_limits`' output (indexed by service, one column per metric);
+    every service of ``part`` must have a row.
+    """
+    if not isinstance(limits, pd.DataFrame) or limits.empty:
+        raise TypeError("limits must be a non-empty DataFrame from service_limits.")
+    part = _check_part(part, ("service", *limits.columns))
+    missing = sorted(set(part["service"].unique()) - set(limits.index))
+    if missing:
+        raise ValueError(f"limits has no row for services {missing[:5]}.")
+    columns = list(limits.columns)
+    bounds = limits.loc[part["service"].to_numpy(), columns].to_numpy()
+    return (part[columns].to_numpy() > bounds).any(axis=1)
+
+
 def debounce(part: pd.DataFrame, flags: object, page_after: int) -> np.ndarray:
     """Flags kept only where this step and the ``page_after - 1`` before it are all flagged.
 
@@ -133,6 +171,33 @@ def debounce(part: pd.DataFrame, flags: object, page_after: int) -> np.ndarray:
         run = pd.Series(flags[positions]).rolling(page_after, min_periods=page_after).min()
         out[positions] = run.fillna(0).to_numpy(dtype=int)
     return out
+
+
+def choose_page_after(
+    part: pd.DataFrame, flags: object, grid: Sequence[int] = range(1, 7), keep: float = 0.9
+) -> tuple[int, pd.DataFrame]:
+    """The debounce length for ``flags``, chosen on a validation period, and the grid.
+
+    Each length in ``grid`` debounces the flags (:func:`debounce`) and is scored with
+    :func:`alert_report`. The objective: the fewest pages per day among the lengths that
+    keep at least ``keep`` (0-1] of the incidents caught without debouncing (length 1);
+    ties go to the shorter length, which pages sooner. Returns the chosen length and one
+    report row per length, indexed by it. Choose on validation, never on the test period.
+    """
+    grid = sorted({check_int(k, "grid value", low=1) for k in grid})
+    if not grid:
+        raise ValueError("grid must hold at least one run length.")
+    keep = check_real(keep, "keep", low=0.0, high=1.0)
+    flags = _check_flags(flags, len(_check_part(part, ("service", "step", "label"))))
+    reports = pd.DataFrame(
+        {k: alert_report(part, debounce(part, flags, k)) for k in grid}
+    ).T.rename_axis("page after")
+    floor = keep * np.nan_to_num(alert_report(part, flags)["incidents caught"])
+    allowed = reports[reports["incidents caught"].fillna(0.0) >= floor - 1e-12]
+    if allowed.empty:
+        return grid[0], reports
+    fewest = allowed["pages per day"].min()
+    return int(allowed.index[allowed["pages per day"] <= fewest + 1e-12][0]), reports
 
 
 def pages_per_day(

@@ -5,8 +5,9 @@ row per service. :func:`step_batches` cuts a period of the fleet's frame into th
 :func:`serve_stream` replays them through the same path a service would take (featurise,
 validate against the artefact's :class:`~adlib.serve.InputSchema`, score, flag), records
 each call in a :class:`~adlib.serve.Monitor` and runs a health check every ``check_every``
-calls; :func:`fault_report` reads the resulting timeline and says, for each injected broken
-feed, whether and when a health check first failed and what caught it.
+calls (each one :func:`serve_call`); :func:`fault_report` reads the resulting timeline and
+says, for each injected broken feed, whether and when a health check first failed and what
+caught it.
 """
 
 from __future__ import annotations
@@ -55,6 +56,25 @@ def step_batches(part: pd.DataFrame, metrics: Sequence[str]) -> list[Batch]:
     return [(raw[i], services.copy(), np.full(len(services), step)) for i, step in enumerate(steps)]
 
 
+def serve_call(
+    batch: Batch,
+    featurise: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    schema: InputSchema,
+    score: Callable[[np.ndarray], np.ndarray],
+    threshold: float,
+) -> np.ndarray:
+    """One serving call: featurise → validate → score → flag; a bool per row of the batch.
+
+    batch: (raw, services, steps) as :func:`step_batches` gives it, of any number of rows
+    (one fleet step, or several steps at once after an outage). Raises the schema's
+    :class:`~adlib.serve.InputError` (a ValueError) for a batch that breaks the contract,
+    before anything is scored. This is the call :func:`serve_stream` times and the one a
+    latency budget applies to (notebook 13).
+    """
+    raw, services, steps = batch
+    return score(schema.validate(featurise(raw, services, steps))) > threshold
+
+
 def serve_stream(
     batches: Sequence[Batch],
     featurise: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
@@ -85,12 +105,11 @@ def serve_stream(
     for i, (raw, services, steps) in enumerate(batches):
         start = time.perf_counter()
         try:
-            x = schema.validate(featurise(raw, services, steps))
-            flags = score(x) > threshold
+            flags = serve_call((raw, services, steps), featurise, schema, score, threshold)
         except ValueError:
             monitor.record_error()
         else:
-            monitor.record(len(x), int(flags.sum()), time.perf_counter() - start)
+            monitor.record(len(flags), int(flags.sum()), time.perf_counter() - start)
         if (i + 1) % check_every == 0:
             report = check(monitor) if check else None
             timeline.append(
