@@ -142,14 +142,10 @@ def compare(
     losses and delays. ``names`` name the two methods in the reason, which quotes the
     difference (first minus second) and its interval.
     """
-    margin = _margin(margin)
-    too_few = _too_few_pairs(first, second, unit)
-    if too_few is not None:
-        return too_few
-    interval = paired_interval(first, second)
-    sign = 1.0 if _flag(higher_is_better, "higher_is_better") else -1.0
-    low, high = sorted((sign * interval.low, sign * interval.high))
-    evidence = _evidence(interval, margin, names, unit, digits)
+    paired = _paired(first, second, margin, higher_is_better, names, unit, digits)
+    if isinstance(paired, Verdict):
+        return paired
+    interval, low, high, margin, evidence = paired
     if low > 0:
         return Verdict(HOLDS, evidence)
     if high < 0:
@@ -174,15 +170,13 @@ def similar(
     hold** when it lies entirely outside it (one method is better by more than the margin);
     **inconclusive** otherwise, with the number of pairs that would decide it.
     """
-    margin = _margin(margin)
-    too_few = _too_few_pairs(first, second, unit)
-    if too_few is not None:
-        return too_few
-    interval = paired_interval(first, second)
-    evidence = _evidence(interval, margin, names, unit, digits)
-    if -margin <= interval.low and interval.high <= margin:
+    paired = _paired(first, second, margin, True, names, unit, digits)
+    if isinstance(paired, Verdict):
+        return paired
+    interval, low, high, margin, evidence = paired
+    if -margin <= low and high <= margin:
         return Verdict(HOLDS, f"within the margin, {evidence}")
-    if interval.low > margin or interval.high < -margin:
+    if low > margin or high < -margin:
         return Verdict(FAILS, f"they differ by more than the margin, {evidence}")
     return Verdict(INCONCLUSIVE, f"{evidence}; {_needed(interval, margin, unit)}")
 
@@ -204,14 +198,10 @@ def not_worse(
     lies above ``-margin`` (in the better direction); **does not hold** when it lies entirely
     below it (worse by more than the margin); **inconclusive** otherwise.
     """
-    margin = _margin(margin)
-    too_few = _too_few_pairs(first, second, unit)
-    if too_few is not None:
-        return too_few
-    interval = paired_interval(first, second)
-    sign = 1.0 if _flag(higher_is_better, "higher_is_better") else -1.0
-    low, high = sorted((sign * interval.low, sign * interval.high))
-    evidence = _evidence(interval, margin, names, unit, digits)
+    paired = _paired(first, second, margin, higher_is_better, names, unit, digits)
+    if isinstance(paired, Verdict):
+        return paired
+    interval, low, high, margin, evidence = paired
     if low > -margin:
         return Verdict(HOLDS, f"no worse beyond the margin, {evidence}")
     if high < -margin:
@@ -318,6 +308,27 @@ def _names(names: object) -> tuple[str, str]:
     ):
         raise TypeError(f"names must be a pair of non-empty strings, got {names!r}.")
     return names
+
+
+def _paired(
+    first: object,
+    second: object,
+    margin: object,
+    higher_is_better: object,
+    names: object,
+    unit: str,
+    digits: int,
+) -> Verdict | tuple[PairedInterval, float, float, float, str]:
+    """The checked margin, the interval and its ends turned so that positive favours the first
+    method, and the evidence in words; or an inconclusive verdict when fewer than 2 pairs."""
+    margin = _margin(margin)
+    sign = 1.0 if _flag(higher_is_better, "higher_is_better") else -1.0
+    too_few = _too_few_pairs(first, second, unit)
+    if too_few is not None:
+        return too_few
+    interval = paired_interval(first, second)
+    low, high = sorted((sign * interval.low, sign * interval.high))
+    return interval, low, high, margin, _evidence(interval, margin, names, unit, digits)
 
 
 def _too_few_pairs(first: object, second: object, unit: str) -> Verdict | None:
