@@ -9,6 +9,7 @@ install it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import re
@@ -116,9 +117,16 @@ HARMLESS = ("favicon.ico", "about:blank", "/fonts/HTML-CSS/TeX/otf/")
 IMAGES = "return Array.from(document.images).map(i => [i.getAttribute('src'), i.naturalWidth]);"
 
 
+def _typeset(browser: object) -> bool:
+    """True once every math element is typeset and no raw TeX is left in the page's text."""
+    text = browser.execute_script("return document.body.innerText;")
+    return not browser.execute_script(UNTYPESET) and "$$" not in text and "\\[" not in text
+
+
 @needs_chromium
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
 def test_page_loads_with_its_images_and_typeset_math(site, browser, page):
+    from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{site}/{page.relative_to(BOOK).as_posix()}")
@@ -126,6 +134,10 @@ def test_page_loads_with_its_images_and_typeset_math(site, browser, page):
     WebDriverWait(browser, 30).until(
         lambda d: d.execute_script("return Array.from(document.images).every(i => i.complete);")
     )
+    # MathJax's queue can look idle between two passes on a busy machine: wait for the end; on
+    # a timeout the assertions below say what is left untypeset
+    with contextlib.suppress(TimeoutException):
+        WebDriverWait(browser, 60).until(_typeset)
     assert browser.find_element("css selector", "article h1").text.strip()
     broken = [src for src, width in browser.execute_script(IMAGES) if not width]
     assert broken == [], f"images that did not decode: {broken}"
