@@ -1,10 +1,27 @@
 """Datasets, simulators, leak-free splits and sliding windows (notebooks 00, 01, 06-09).
 
-Everything is offline: real datasets ship in data/ (sha256-checked) or come with
-scikit-learn and statsmodels; nothing is downloaded at run time.
+Everything is offline: real datasets and the GutenTAG benchmark suite ship in data/
+(sha256-checked) or come with scikit-learn and statsmodels; nothing is downloaded at run time.
 """
 
-from adlib.data._files import SHIPPED_FILES, data_dir, sha256_of, verified_path
+from adlib.data._files import (
+    SHIPPED_FILES,
+    SHIPPED_GZIP_CONTENT,
+    data_dir,
+    sha256_of,
+    verified_gzip_bytes,
+    verified_path,
+)
+from adlib.data.benchmark_series import (
+    SuiteSeries,
+    benchmark_suite,
+    gutentag_manifest,
+    load_daphnet,
+    load_gutentag,
+    load_gutentag_suite,
+    quick_gutentag_names,
+    ucr135_suite,
+)
 from adlib.data.datasets import (
     Dataset,
     LabelledSeries,
@@ -45,6 +62,7 @@ from adlib.data.windows import (
 __all__ = [
     "DRIFT_KINDS",
     "SHIPPED_FILES",
+    "SHIPPED_GZIP_CONTENT",
     "BorrowerPanel",
     "Dataset",
     "LabelledSeries",
@@ -52,11 +70,17 @@ __all__ = [
     "SensorFleet",
     "ServiceMetrics",
     "Split",
+    "SuiteSeries",
     "TransactionLog",
     "aggregate_transactions",
+    "benchmark_suite",
     "data_dir",
     "drifting_stream",
     "encode_transactions",
+    "gutentag_manifest",
+    "load_daphnet",
+    "load_gutentag",
+    "load_gutentag_suite",
     "load_nile",
     "load_seatbelts",
     "load_shuttle",
@@ -67,6 +91,7 @@ __all__ = [
     "noisy_sine_segments",
     "novelty_split",
     "outlier_split",
+    "quick_gutentag_names",
     "segment_windows",
     "sha256_of",
     "shuttle_split",
@@ -78,6 +103,8 @@ __all__ = [
     "simulate_transactions",
     "sliding_windows",
     "subsample_train",
+    "ucr135_suite",
+    "verified_gzip_bytes",
     "verified_path",
     "window_end_indices",
     "window_labels",
