@@ -159,3 +159,43 @@ def pca_scatter(ax: Axes, X: object, y: object, *, name: str = "", random_state:
     )
     ax.legend(frameon=False, markerscale=2)
     return ax
+
+
+def critical_difference(ax: Axes, ranks: object, cd: float, *, title: str = "") -> Axes:
+    """Draw mean ranks on a number line with Nemenyi's critical difference (Demšar, 2006).
+
+    ranks: a pandas Series, detector → mean rank (1 = best), as
+    :func:`adlib.series_benchmark.mean_ranks` returns; cd: the critical difference in ranks.
+    Detectors are listed best first down the left, each joined to its rank; a thick bar
+    joins every maximal run of detectors whose mean ranks lie within ``cd`` of each other
+    (no difference between them can be claimed), and the ``cd`` scale bar sits on top.
+    """
+    values = as_float_vector(np.asarray(ranks), "ranks")
+    cd = float(cd)
+    if not np.isfinite(cd) or cd <= 0:
+        raise ValueError(f"cd must be a positive number of ranks, got {cd!r}.")
+    order = np.argsort(values)
+    names = [str(ranks.index[i]) for i in order]
+    values = values[order]
+    k = len(values)
+    ax.set_xlim(0.5, max(values.max(), 1.0) + 0.5)
+    ax.set_ylim(k + 1.5, -1.5)
+    ax.grid(False)
+    ax.spines[["left", "right", "bottom"]].set_visible(False)
+    ax.xaxis.tick_top()
+    ax.set_yticks([])
+    ax.set_xlabel("mean rank (1 = best VUS-PR on a series)")
+    ax.xaxis.set_label_position("top")
+    for row, (name, value) in enumerate(zip(names, values, strict=True), start=1):
+        ax.plot([value, value, 0.5], [-0.5, row, row], color="0.35", linewidth=0.8)
+        ax.text(0.45, row, f"{name}  {value:.2f}", ha="right", va="center", fontsize=8)
+    ends = [int(np.searchsorted(values, v + cd, side="right")) - 1 for v in values]
+    groups = [(i, end) for i, end in enumerate(ends) if end > i and (i == 0 or ends[i - 1] < end)]
+    for level, (first, last) in enumerate(groups):
+        y = -0.2 + 0.25 * (level % 4)
+        ax.plot([values[first], values[last]], [y, y], color=ANOMALY_COLOUR, linewidth=3)
+    ax.plot([0.6, 0.6 + cd], [-1.1, -1.1], color="black", linewidth=1.5)
+    ax.text(0.7 + cd, -1.1, f"CD = {cd:.2f}", ha="left", va="center", fontsize=8)
+    if title:
+        ax.set_title(title, pad=28)
+    return ax

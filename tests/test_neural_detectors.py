@@ -21,6 +21,7 @@ from adlib.detectors import (
     DenoisingAutoencoderDetector,
     GANomalyDetector,
     ResidualAutoencoderDetector,
+    SAEGANDetector,
     VAEDetector,
 )
 from adlib.nn import ResidualBlock, fit
@@ -42,6 +43,7 @@ NEURAL = [
     ResidualAutoencoderDetector,
     VAEDetector,
     GANomalyDetector,
+    SAEGANDetector,
 ]
 NEURAL_IDS = [cls.__name__ for cls in NEURAL]
 

@@ -7,9 +7,11 @@ whole-series detectors and changepoint functions (:mod:`adlib.detectors.series`)
 series and score every step.
 """
 
+from adlib.detectors.anomaly_transformer import AnomalyTransformerDetector
 from adlib.detectors.base import BaseDetector
 from adlib.detectors.baselines import IQRDetector, RandomDetector, ZScoreDetector
 from adlib.detectors.classical import IsolationForestDetector, LOFDetector, OneClassSVMDetector
+from adlib.detectors.convolutional import CNNForecastDetector, TCNAutoencoderDetector
 from adlib.detectors.density import (
     GMMDetector,
     KDEDetector,
@@ -17,6 +19,13 @@ from adlib.detectors.density import (
     PerFeatureGaussian,
 )
 from adlib.detectors.hybrid import ScoreFusion, TwoStageDetector
+from adlib.detectors.hybrid_sequence import (
+    ConvLSTMAutoencoderDetector,
+    IFAEConvLSTMDetector,
+    WindowAutoencoderDetector,
+    WindowIsolationForestDetector,
+    window_features,
+)
 from adlib.detectors.linear import PCADetector
 from adlib.detectors.neural import (
     AutoencoderDetector,
@@ -24,9 +33,10 @@ from adlib.detectors.neural import (
     GANomalyDetector,
     NeuralDetector,
     ResidualAutoencoderDetector,
+    SAEGANDetector,
     VAEDetector,
 )
-from adlib.detectors.sequence import SequenceDetector
+from adlib.detectors.sequence import FlattenedWindowDetector, SequenceDetector
 from adlib.detectors.sequence_neural import (
     GRUAutoencoderDetector,
     LSTMAutoencoderDetector,
@@ -43,22 +53,34 @@ from adlib.detectors.series import (
     mean_shift_changepoints,
     rolling_zscore,
 )
+from adlib.detectors.window_baselines import (
+    KMeansWindowDetector,
+    MatrixProfileDetector,
+    SubPCADetector,
+)
 from adlib.detectors.windows import WindowDiscordDetector, WindowPCADetector, WindowZScoreDetector
 
 __all__ = [
     "ARIMAResidualDetector",
+    "AnomalyTransformerDetector",
     "AutoencoderDetector",
     "BaseDetector",
+    "CNNForecastDetector",
     "Changepoint",
+    "ConvLSTMAutoencoderDetector",
     "DenoisingAutoencoderDetector",
+    "FlattenedWindowDetector",
     "GANomalyDetector",
     "GMMDetector",
     "GRUAutoencoderDetector",
+    "IFAEConvLSTMDetector",
     "IQRDetector",
     "IsolationForestDetector",
     "KDEDetector",
+    "KMeansWindowDetector",
     "LOFDetector",
     "LSTMAutoencoderDetector",
+    "MatrixProfileDetector",
     "MultivariateGaussian",
     "NeuralDetector",
     "NeuralSequenceDetector",
@@ -67,19 +89,25 @@ __all__ = [
     "PerFeatureGaussian",
     "RandomDetector",
     "ResidualAutoencoderDetector",
+    "SAEGANDetector",
     "STLResidualDetector",
     "ScoreFusion",
     "SequenceDetector",
     "SeriesDetector",
+    "SubPCADetector",
+    "TCNAutoencoderDetector",
     "TranADDetector",
     "TransformerDetector",
     "TwoStageDetector",
     "VAEDetector",
+    "WindowAutoencoderDetector",
     "WindowDiscordDetector",
+    "WindowIsolationForestDetector",
     "WindowPCADetector",
     "WindowZScoreDetector",
     "ZScoreDetector",
     "cusum_changepoint",
     "mean_shift_changepoints",
     "rolling_zscore",
+    "window_features",
 ]

@@ -12,6 +12,7 @@ from :class:`adlib.detectors.BaseDetector`.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.base import clone
 
 from adlib._validation import _as_numeric_array, _check_finite, _check_magnitude, _check_rows
 from adlib.detectors.base import BaseDetector
@@ -72,3 +73,32 @@ class SequenceDetector(BaseDetector):
                 f"{self.window_}; build the scoring windows with the same window length."
             )
         return X
+
+
+class FlattenedWindowDetector(SequenceDetector):
+    """Any tabular adlib detector on windows, each flattened to one row of window × n_channels.
+
+    The way TSB-AD runs Isolation Forest, or a tabular GAN such as SAE-GAN, on a series:
+    a window becomes a point in window × n_channels dimensions and the tabular detector
+    scores it. ``detector`` is an unfitted :class:`adlib.detectors.BaseDetector`; it is cloned
+    at fit, so the one passed in is never changed. After ``fit``: ``detector_``, the fitted
+    clone, and ``model_``, the clone's torch module when it has one (to count its weights).
+    """
+
+    def __init__(self, detector: BaseDetector) -> None:
+        self.detector = detector
+
+    def _fit(self, X):
+        if not isinstance(self.detector, BaseDetector) or isinstance(
+            self.detector, SequenceDetector
+        ):
+            raise TypeError(
+                "detector must be an unfitted tabular adlib detector (a BaseDetector that is not "
+                f"a SequenceDetector), got {type(self.detector).__name__}."
+            )
+        self.detector_ = clone(self.detector).fit(X.reshape(X.shape[0], -1))
+        if hasattr(self.detector_, "model_"):
+            self.model_ = self.detector_.model_
+
+    def _score(self, X):
+        return self.detector_.score_samples(X.reshape(X.shape[0], -1))

@@ -37,7 +37,6 @@ class NeuralSequenceDetector(SequenceDetector):
     min_train_rows = 10
 
     def _fit(self, X):
-        check_int(self.latent_dim, "latent_dim", low=1)
         check_real(self.val_fraction, "val_fraction", low=0.0, high=0.5, inclusive=False)
         self._check_params()
         self.mean_ = X.mean(axis=(0, 1))
@@ -157,6 +156,7 @@ class LSTMAutoencoderDetector(NeuralSequenceDetector):
         self.progress = progress
 
     def _check_params(self):
+        check_int(self.latent_dim, "latent_dim", low=1)
         check_int(self.hidden, "hidden", low=1)
         check_int(self.num_layers, "num_layers", low=1)
         if self.decoder_input not in ("repeat", "sequence"):
@@ -222,6 +222,7 @@ class TransformerDetector(NeuralSequenceDetector):
         self.progress = progress
 
     def _check_params(self):
+        check_int(self.latent_dim, "latent_dim", low=1)
         d_model = check_int(self.d_model, "d_model", low=2)
         n_heads = check_int(self.n_heads, "n_heads", low=1)
         check_int(self.n_layers, "n_layers", low=1)
