@@ -174,3 +174,21 @@ def test_critical_difference_draws_every_detector():
     with pytest.raises(ValueError, match="cd"):
         critical_difference(ax, pd.Series({"a": 1.0}), 0.0)
     plt.close(fig)
+
+
+def test_rank_table_compares_every_detector_on_the_same_series():
+    runs = pd.DataFrame(
+        {
+            "series": ["x", "x", "y", "y", "z", "z"],
+            "detector": ["a", "b"] * 3,
+            "family": ["window"] * 6,
+            "VUS-PR": [0.9, 0.5, 0.1, 0.3, 0.8, 0.2],
+            "failed": [False, False, False, False, False, True],
+            "fit s": [0.0] * 6,
+            "score s": [0.0] * 6,
+        }
+    )
+    table = rank_table(runs)
+    # z is left out (b failed there): a is averaged over x and y only.
+    assert table.loc["a", "mean VUS-PR"] == pytest.approx(0.5)
+    assert table.loc["a", "mean rank"] == 1.5 and table.loc["b", "failed"] == 1
