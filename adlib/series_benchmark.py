@@ -191,14 +191,19 @@ def _seconds(call: Callable, *args: object) -> float:
 
 
 def _neural(detector: object, fit_windows: np.ndarray) -> dict:
-    """Parameters, best validation loss and the mean-predictor loss of a trained model."""
+    """Parameters, best validation loss and the mean-predictor loss of a trained model.
+
+    The mean-predictor loss is read on the windows the model held out for early stopping, in
+    the model's own standardised units (its ``mean_`` and ``scale_``), where predicting the
+    training mean is predicting 0.
+    """
     if not hasattr(detector, "model_"):
         return {}
     parameters = {"parameters": sum(p.numel() for p in detector.model_.parameters())}
     if not hasattr(detector, "history_"):
         return parameters
     n_val = max(1, round(detector.val_fraction * len(fit_windows)))
-    held_out = (fit_windows[-n_val:] - fit_windows.mean(axis=(0, 1))) / fit_windows.std(axis=(0, 1))
+    held_out = (fit_windows[-n_val:] - detector.mean_) / detector.scale_
     return parameters | {
         "val loss": float(detector.history_.best_val_loss),
         "mean loss": float(np.mean(held_out**2)),
