@@ -18,12 +18,25 @@ export OPENBLAS_NUM_THREADS := 1
 export ADLIB_PROGRESS := summary
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: setup run run-full practice ledger book test test-unit test-notebooks test-book lint format clean
+.PHONY: check-java setup run run-full practice ledger book test test-unit test-notebooks test-book lint format clean
 
 setup: $(STAMP)
 
+# Spark (notebook 14) runs on a Java 17+ runtime: JAVA_HOME's when set, else `java` on PATH.
+# Checked first, so that a missing JDK stops setup with the fix instead of failing an hour later.
+JAVA := $(if $(JAVA_HOME),$(JAVA_HOME)/bin/java,java)
+check-java:
+	@major=$$($(JAVA) -version 2>&1 | sed -n 's/.* version "\([0-9]*\).*/\1/p' | head -n 1); \
+	if [ -z "$$major" ] || [ "$$major" -lt 17 ]; then \
+	  echo "make setup: Spark needs Java 17 or newer, found '$${major:-none}' ($(JAVA))." >&2; \
+	  echo "  Debian/Ubuntu: sudo apt-get install openjdk-17-jre-headless" >&2; \
+	  echo "  macOS: brew install openjdk@17; conda: conda install -c conda-forge openjdk=17" >&2; \
+	  echo "  or point JAVA_HOME at a JDK 17+ and rerun." >&2; \
+	  exit 1; \
+	fi
+
 # Rebuilt only when the pins or the package metadata change (the stamp is newer otherwise).
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml | check-java
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip==26.3"
 	$(BIN)/python -m pip install --quiet -r requirements.txt
