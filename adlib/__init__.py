@@ -10,8 +10,8 @@ protocols the notebooks run, each taught in one notebook and reused where anothe
 it: ``evaluation`` (fit, score, summarise, compare), ``density_comparison`` (01),
 ``suites`` and ``protocols`` (02, 03), ``learning_curves`` (03), ``verdicts`` (04, 05),
 ``series_eval`` (06), ``ucr_evaluation`` and ``alarms`` (07, 09), ``hybrid_eval`` (10),
-``interview`` (14). Around the notebooks: ``results`` (the numbers each notebook
-measured, for notebook 15 and the regression check), ``ledger`` (claims tables and the
+``interview`` (16). Around the notebooks: ``results`` (the numbers each notebook
+measured, for notebook 16 and the regression check), ``ledger`` (claims tables and the
 claims ledger), ``practice`` (practice copies), ``bench`` (scoring latency) and ``walk``
 (runs the notebooks in parallel). ``setup`` seeds everything, pins threads and picks the
 device; every notebook calls it first.

@@ -1,6 +1,6 @@
-"""Helpers of the interview walk-through (notebook 15): quote results and the ledger, traceably.
+"""Helpers of the interview walk-through (notebook 16): quote results and the ledger, traceably.
 
-Notebook 15 answers every interview question of the sources with numbers the other
+Notebook 16 answers every interview question of the sources with numbers the other
 notebooks saved. Each answer is built by :class:`Evidence`: :meth:`Evidence.pick` reads the
 numbers it quotes by their results keys (``("07", "ucr_vus_pr", ...)``; a key a notebook
 renamed fails loudly, naming the notebook and the key), :meth:`Evidence.claims` looks the
@@ -105,7 +105,7 @@ def verdicts_by_source(ledger: Sequence[Claim]) -> pd.DataFrame:
 
 # --- Answers that record what they quote -------------------------------------------------
 #
-# An answer in notebook 15 quotes numbers from results/ and verdicts from the ledger. The
+# An answer in notebook 16 quotes numbers from results/ and verdicts from the ledger. The
 # classes below make each quote traceable: :meth:`Evidence.pick` returns the values named
 # by results keys, wrapped so that formatting one into the answer's text records where it
 # came from; :meth:`Evidence.claims` does the same for verdicts; :meth:`Evidence.show`
@@ -228,7 +228,7 @@ def lookup(
             raise KeyError(
                 f"notebook {notebook} saved no {' → '.join(map(repr, path[: depth + 1]))} in "
                 f"{where} (there: {present}); it was renamed or removed: update the key in "
-                "the answer of notebook 15 that quotes it."
+                "the answer of notebook 16 that quotes it."
             )
         value = value[name]
     return value
@@ -298,7 +298,7 @@ def _wrap(value: object, book: Evidence, source: dict) -> object:
 
 
 class Evidence:
-    """What notebook 15's answers quote, and the record of every quote they make.
+    """What notebook 16's answers quote, and the record of every quote they make.
 
     results: notebook number -> saved results; ledger: the claims of
     :func:`adlib.ledger.build_ledger`; params: the notebook parameters an answer may quote

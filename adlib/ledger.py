@@ -6,7 +6,7 @@ notebook's own variables with :class:`ClaimsTable` and display it. The ledger re
 tables from the *executed* notebooks, so it holds only computed results and changes when
 they do. ``python -m adlib.ledger``
 rewrites the ledger section of README.md (``make ledger``); a test checks it is current.
-Notebook 15 shows the same table as its own claims section, so it is not read back.
+Notebook 16 shows the same table as its own claims section, so it is not read back.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from adlib.verdicts import RULE, VERDICTS, Verdict
 
 SECTION = "What the sources claim vs what we measured"
 START, END = "<!-- ledger:start -->", "<!-- ledger:end -->"
-LEDGER_NOTEBOOK = "15_interview_walkthrough.ipynb"
+LEDGER_NOTEBOOK = "16_interview_walkthrough.ipynb"
 
 
 @dataclass(frozen=True)

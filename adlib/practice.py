@@ -15,7 +15,7 @@ cell ending in the heading "Interview questions", then one code cell that displa
 answers, each starting with ``**Q: ...**`` on its own line, and an "## Exercises" cell
 with a numbered list, followed by a "## Solutions" section with a "### Exercise N"
 heading for each. Any other code cell with ``**Q: ...**`` lines is an answer cell too
-(notebook 15 is made of them) and is replaced the same way.
+(notebook 16 is made of them) and is replaced the same way.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def _hide_verdicts(cells: list, name: str) -> list:
 
     The claims section runs from its heading to the next "## " heading; it holds the claims
     table (verdicts) and the cell that saves the notebook's results. Code in the summary
-    section (notebook 15 counts the verdicts there) becomes a note that it is hidden.
+    section (notebook 16 counts the verdicts there) becomes a note that it is hidden.
     """
     start = _find(cells, lambda c: c.cell_type == "markdown" and SECTION in c.source)
     if start is None:

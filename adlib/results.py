@@ -1,9 +1,9 @@
 """Small JSON files of the numbers each notebook measured, for the interview walk-through.
 
-Notebook 15 answers the sources' interview questions with numbers the earlier notebooks
+Notebook 16 answers the sources' interview questions with numbers the earlier notebooks
 produced. Rather than re-running them, each notebook ends its claims section with
 ``save_results("07_lstm_autoencoder", {...})``, which writes ``results/07_lstm_autoencoder.json``;
-notebook 15 (and any notebook that reuses another's runs) reads them back with
+notebook 16 (and any notebook that reuses another's runs) reads them back with
 :func:`load_results`. The files are committed next to the executed notebooks and rewritten
 whenever those run. ``$ADLIB_RESULTS_DIR`` moves where they are written (``make run-full``
 writes its own under build/full/results/); ``$ADLIB_RESULTS_READ_DIR`` moves where they are

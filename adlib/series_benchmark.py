@@ -1,4 +1,4 @@
-"""Rank every time-series detector of the walk across many labelled series (notebook 14).
+"""Rank every time-series detector of the walk across many labelled series (notebook 15).
 
 One series says little: notebooks 07 and 09 judge their detectors on UCR 135 alone, one
 12-point anomaly. The benchmark runs every detector on every series of a suite (the GutenTAG

@@ -2,7 +2,7 @@
 
 Each notebook runs in its own papermill kernel, single-threaded and seeded, so running two at
 once on two cores changes no output, only the wall time. A notebook that reads another's
-results (``load_results("07_...")``) starts only after that one has finished; notebook 15,
+results (``load_results("07_...")``) starts only after that one has finished; notebook 16,
 which reads them all, therefore runs last. The longest notebooks start first, using the
 durations stored in the previous run's outputs. Each notebook's time is printed as it
 finishes. The executed notebooks are then cleaned with nbstripout: outputs and execution
@@ -49,7 +49,7 @@ def dependencies(notebooks: Sequence[Path]) -> dict[str, set[str]]:
     """For each notebook file name, the names of the notebooks whose results it reads.
 
     A notebook reads another's results through ``load_results("NN_name")``; one that loads
-    results named by a variable (notebook 15 loops over every file) depends on all the others.
+    results named by a variable (notebook 16 loops over every file) depends on all the others.
     """
     names = {path.stem: path.name for path in notebooks}
     needs = {}

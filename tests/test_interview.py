@@ -1,4 +1,4 @@
-"""adlib.interview: the ledger look-ups and formatting of notebook 15."""
+"""adlib.interview: the ledger look-ups and formatting of notebook 16."""
 
 from __future__ import annotations
 

@@ -1,12 +1,12 @@
-"""Notebook 15's answers quote only results/ and the ledger: checked on the executed notebook.
+"""Notebook 16's answers quote only results/ and the ledger: checked on the executed notebook.
 
-Every answer of notebook 15 is displayed by :meth:`adlib.interview.Evidence.show`, which
+Every answer of notebook 16 is displayed by :meth:`adlib.interview.Evidence.show`, which
 stores with the output a record of each quote: the results key (or parameter, calculation,
 list length or ledger tally) of every number, and the claim of every verdict. These tests
 read those records back from the committed, executed notebook and check each quote against
-``results/*.json`` and the claims ledger of the executed notebooks 00-13, so an answer that
-drifted from the evidence (a notebook re-run without re-running 14, a typed number, a
-verdict that changed) fails here. Run ``make run NB=15`` after the results change.
+``results/*.json`` and the claims ledger of the executed notebooks 00-15, so an answer that
+drifted from the evidence (a notebook re-run without re-running 16, a typed number, a
+verdict that changed) fails here. Run ``make run NB=16`` after the results change.
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ from adlib.results import load_results
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
-NOTEBOOK = NOTEBOOKS / "15_interview_walkthrough.ipynb"
+NOTEBOOK = NOTEBOOKS / "16_interview_walkthrough.ipynb"
 QUESTION = re.compile(r"^\*\*Q: .*?\*\*.*$", re.MULTILINE)
-RERUN = "re-run notebook 15 (make run NB=15) after the results it quotes change"
+RERUN = "re-run notebook 16 (make run NB=16) after the results it quotes change"
 
 
 def _cells() -> list:
@@ -72,7 +72,7 @@ def _params() -> dict[str, float]:
 @pytest.fixture(scope="module")
 def results() -> dict[str, dict]:
     stems = {p.stem[:2]: p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")}
-    return {number: load_results(stem) for number, stem in stems.items() if number != "15"}
+    return {number: load_results(stem) for number, stem in stems.items() if number != "16"}
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""adlib.results: the JSON files notebook 14 quotes from."""
+"""adlib.results: the JSON files notebook 16 quotes from."""
 
 from __future__ import annotations
 
@@ -88,9 +88,9 @@ def test_missing_file_names_the_notebook_to_run(tmp_results):
 
 
 @pytest.mark.parametrize(
-    "path", [p for p in NOTEBOOKS if not p.name.startswith("15_")], ids=lambda p: p.name
+    "path", [p for p in NOTEBOOKS if not p.name.startswith("16_")], ids=lambda p: p.name
 )
-def test_every_notebook_before_15_has_committed_results(path):
+def test_every_notebook_before_16_has_committed_results(path):
     saved = ROOT / "results" / f"{path.stem}.json"
     assert saved.is_file(), f"run {path.name} (make run) and commit results/"
     assert json.loads(saved.read_text()), "empty results"

@@ -1,4 +1,4 @@
-"""adlib.series_benchmark: the cross-series benchmark of notebook 14."""
+"""adlib.series_benchmark: the cross-series benchmark of notebook 15."""
 
 from __future__ import annotations
 
