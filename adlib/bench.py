@@ -18,30 +18,67 @@ written as JSON with the versions, thread count and machine it was measured on.
 whole serving call for a fleet step and for a burst): warm-up calls first, then several
 independent timing runs, each giving its own percentiles, so that the spread between runs
 (and a machine busy with something else during one of them) shows.
+
+Run ``python -m adlib.bench fleet`` for the fleet mode (notebook 14): it simulates a fleet
+(:func:`adlib.fleet.simulator.simulate_fleet`, ``--series`` rounded up to whole services of
+4 instances × 4 metrics), fits the :class:`~adlib.fleet.detector.FleetDetector` on a
+calibration period (``--calibration-days``, free of incidents), then measures on the next
+``--steps`` steps the values scored per second and the latency of one batch for numpy on
+one core and Dask on one and two worker processes (:mod:`adlib.fleet.throughput`), and
+for Spark batch on local[1] and local[2] and Spark Structured Streaming on local[2] at the
+trigger intervals of ``--intervals`` (:mod:`adlib.fleet.spark`; ``--no-spark`` skips them),
+over ``--buckets`` buckets of series. It prints the table, the arithmetic of cores needed
+and of the 100 ms budget, and writes JSON (``--out``, default ``build/bench_fleet.json``)
+with the versions, the machine, its load average and the threads used.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
+import math
 import os
 import platform
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import dask
 import numpy as np
 import onnxruntime
 import pandas as pd
 import torch
 
-from adlib._validation import check_int
+from adlib._validation import check_int, check_real
+from adlib.data.simulators.services import STEPS_PER_DAY
 from adlib.detectors import AutoencoderDetector, LSTMAutoencoderDetector
+from adlib.fleet.detector import FleetDetector
+from adlib.fleet.simulator import Fleet, simulate_fleet
+from adlib.fleet.spark_session import local_spark
+from adlib.fleet.spark_throughput import batch_rate, stream_at_rate
+from adlib.fleet.throughput import (
+    START_METHOD,
+    budget_check,
+    cores_needed,
+    dask_rate,
+    format_fleet_table,
+    numpy_rate,
+)
 from adlib.serve.export import OnnxScorer, export_onnx
 
 N_FEATURES, WINDOW, N_CHANNELS = 16, 32, 3
 _WARMUP, _BATCH_REPEATS = 20, 5
+#: Rates the fleet mode converts into cores ("millions of metrics per second"), values/s.
+FLEET_TARGETS = (1e6, 1e7)
+#: The streaming source's file period (s) and the rate it offers (values/s): the target of
+#: issue 21 (1 M values/s on local[2] within 2 s end to end).
+STREAM_FILE_PERIOD_S, STREAM_OFFERED_PER_S = 0.25, 1e6
+#: Incidents per service and scored day in the fleet mode (they change the values, hardly
+#: the speed; few enough that a short horizon always has room for them).
+FLEET_INCIDENTS_PER_DAY = 0.1
 
 
 def run_benchmark(
@@ -178,9 +215,187 @@ def format_table(report: dict) -> str:
     return "\n".join([header, "-" * len(header), *rows, note])
 
 
+def run_fleet_benchmark(
+    n_series: int = 16_000,
+    n_steps: int = 288,
+    calibration_days: int = 7,
+    partitions: int = 4,
+    buckets: Sequence[int] = (16, 64),
+    intervals: Sequence[float] = (1.0, 5.0),
+    spark: bool = True,
+    repeats: int = 3,
+    seed: int = 0,
+) -> dict:
+    """Throughput and batch latency of the fleet detector per engine; ``{"setup", "results"}``.
+
+    Simulates ``n_series`` series (rounded up to whole services of 4 instances × 4 metrics)
+    for ``calibration_days`` days, incident-free, then ``n_steps`` five-minute steps; fits
+    the detector on the first part and scores the second: numpy in this process, Dask on 1
+    and 2 workers (``partitions`` blocks of series, at least one per worker) and, if
+    ``spark``, Spark on ``buckets`` and ``intervals`` (:func:`spark_rows`). ``results`` holds
+    one row per measurement (the keys of :func:`adlib.fleet.throughput.format_fleet_table`
+    and more), each with the arithmetic of :data:`FLEET_TARGETS` and the 100 ms budget.
+    """
+    n_series = check_int(n_series, "n_series", low=1)
+    n_steps = check_int(n_steps, "n_steps", low=1)
+    calibration_days = check_int(calibration_days, "calibration_days", low=1)
+    partitions = check_int(partitions, "partitions", low=1)
+    repeats = check_int(repeats, "repeats", low=1)
+    buckets = [check_int(b, "buckets", low=1) for b in buckets]
+    intervals = [check_real(i, "intervals", low=0.0, inclusive=False) for i in intervals]
+    if spark and not (buckets and intervals):
+        raise ValueError("buckets and intervals need at least one value each for Spark.")
+    load_before = os.getloadavg()
+    start = time.perf_counter()
+    scored_days = math.ceil(n_steps / STEPS_PER_DAY)
+    fleet = simulate_fleet(
+        n_services=math.ceil(n_series / (4 * len(Fleet.metrics))),
+        n_instances=4,
+        n_days=calibration_days + scored_days,
+        incidents_per_service=FLEET_INCIDENTS_PER_DAY * scored_days,
+        warmup_days=calibration_days,
+        seed=seed,
+    )
+    calibration = fleet.values(0, calibration_days * STEPS_PER_DAY)
+    values = fleet.values(calibration.shape[0], n_steps)
+    simulate_s = time.perf_counter() - start
+    start = time.perf_counter()
+    detector = FleetDetector().fit(calibration)
+    fit_s = time.perf_counter() - start
+    del calibration
+    rows = [numpy_rate(detector, values, repeats)]
+    for workers in (1, 2):
+        rows.append(dask_rate(detector, values, workers, max(partitions, workers), repeats))
+    if spark:
+        start_step = calibration_days * STEPS_PER_DAY
+        rows += spark_rows(detector, fleet, start_step, n_steps, buckets, intervals, repeats)
+    results = [
+        _with_arithmetic({k: v for k, v in row.items() if k not in ("z", "batches")})
+        for row in rows
+    ]
+    setup = {
+        "n_series": fleet.n_series,
+        "n_steps": n_steps,
+        "calibration_steps": calibration_days * STEPS_PER_DAY,
+        "repeats": repeats,
+        "simulate_s": simulate_s,
+        "fit_s": fit_s,
+        "threads": "one per process: numpy's element-wise operations use one thread; Dask "
+        "workers and Spark's Python workers are one process each",
+        "dask_start_method": START_METHOD,
+        "numpy": np.__version__,
+        "dask": dask.__version__,
+        "pyspark": importlib.metadata.version("pyspark") if spark else None,
+        "machine": f"{platform.machine()}, {os.cpu_count()} logical CPUs, "
+        f"{len(os.sched_getaffinity(0))} usable",
+        "load_average_before": load_before[0],
+        "load_average_after": os.getloadavg()[0],
+        "python": platform.python_version(),
+    }
+    return {"setup": setup, "results": results}
+
+
+def spark_rows(
+    detector: FleetDetector,
+    fleet: Fleet,
+    start_step: int,
+    n_steps: int,
+    buckets: Sequence[int],
+    intervals: Sequence[float],
+    repeats: int = 2,
+) -> list[dict]:
+    """Spark's rows of the fleet table: batch on local[1] and local[2], streaming on local[2].
+
+    Batch (:func:`adlib.fleet.spark_throughput.batch_rate`): the ``n_steps`` steps of
+    ``fleet`` from ``start_step`` as one cached table, scored over each bucket count of
+    ``buckets``. Streaming (:func:`~adlib.fleet.spark_throughput.stream_at_rate`), with the
+    largest bucket count and at each trigger interval of ``intervals``: files of whole steps
+    arrive every :data:`STREAM_FILE_PERIOD_S` s, offering about :data:`STREAM_OFFERED_PER_S`
+    values/s (at least one step per file, at most half the steps), until the steps run out.
+    One session per core count (about 8 s each to start, not timed).
+    """
+    per_file = STREAM_OFFERED_PER_S * STREAM_FILE_PERIOD_S / fleet.n_series
+    steps_per_file = min(max(1, round(per_file)), max(1, n_steps // 2))
+    n_files = max(2, n_steps // steps_per_file)
+    rows = []
+    for cores in (1, 2):
+        with local_spark(cores, n_buckets=max(buckets)) as spark:
+            table = spark.createDataFrame(fleet.rows(start_step, n_steps))
+            rows += [batch_rate(spark, table, detector, b, repeats) for b in buckets]
+            if cores == 1:
+                continue
+            for interval in intervals:
+                with tempfile.TemporaryDirectory(prefix="adlib-stream-") as directory:
+                    rows.append(
+                        stream_at_rate(
+                            spark,
+                            detector,
+                            fleet,
+                            directory,
+                            start_step=start_step,
+                            n_files=n_files,
+                            steps_per_file=steps_per_file,
+                            file_period_s=STREAM_FILE_PERIOD_S,
+                            trigger_seconds=interval,
+                            n_buckets=max(buckets),
+                        )
+                    )
+    return rows
+
+
+def _with_arithmetic(row: dict) -> dict:
+    """``row`` plus cores needed for each rate of :data:`FLEET_TARGETS` at its per-core rate,
+    and the 100 ms verdict of :func:`adlib.fleet.throughput.budget_check` if it has latencies."""
+    per_core = row["values_per_s"] / row["workers"]
+    row = row | {"values_per_s_per_core": per_core}
+    row |= {
+        f"cores_for_{target:.0e}_per_s": cores_needed(target, per_core) for target in FLEET_TARGETS
+    }
+    if "trigger_s" in row:  # a stream: micro-batch durations, measured end-to-end latency
+        check = budget_check(
+            row["values_per_s"],
+            row["batch_p50_s"],
+            row["batch_p95_s"],
+            row["trigger_s"],
+            end_to_end_p95_s=row["p95_s"],
+        )
+        row["budget_100ms"] = check["verdict"]
+    elif row.get("p95_s") is not None:  # scored as each batch arrives: no trigger to wait for
+        check = budget_check(row["values_per_s"], row["p50_s"], row["p95_s"], 0.0)
+        row["budget_100ms"] = check["verdict"]
+    return row
+
+
+def format_fleet_report(report: dict) -> str:
+    """The fleet rows as a table, then the arithmetic of cores and of the 100 ms budget."""
+    results, setup = report["results"], report["setup"]
+    lines = [format_fleet_table(results), ""]
+    lines.append(
+        "arithmetic, not measured: cores for "
+        + " and ".join(f"{t:,.0f}" for t in FLEET_TARGETS)
+        + " values/s at each row's rate per core; the 100 ms budget"
+    )
+    for row in results:
+        cores = " / ".join(str(row[f"cores_for_{t:.0e}_per_s"]) for t in FLEET_TARGETS)
+        name = f"{row['engine']} ({row['workers']}), {row['batch']}"
+        lines.append(f"  {name:<40}{cores:>15}   {row.get('budget_100ms', '-')}")
+    lines.append(
+        f"{setup['n_series']:,} series × {setup['n_steps']} steps; best of {setup['repeats']}; "
+        f"{setup['machine']}; load average {setup['load_average_before']:.2f} before, "
+        f"{setup['load_average_after']:.2f} after"
+    )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["fleet"]:
+        fleet_main(argv[1:])
+        return
     parser = argparse.ArgumentParser(
-        prog="python -m adlib.bench", description=__doc__.splitlines()[0]
+        prog="python -m adlib.bench",
+        description=__doc__.splitlines()[0],
+        epilog="python -m adlib.bench fleet --help: the fleet mode (throughput, notebook 14)",
     )
     parser.add_argument("--repeats", type=int, default=1000, help="calls per latency (1000)")
     parser.add_argument("--batch-size", type=int, default=4096, help="batch size (4096)")
@@ -188,10 +403,50 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("build/bench.json"), help="JSON file")
     args = parser.parse_args(argv)
     report = run_benchmark(repeats=args.repeats, batch_size=args.batch_size, threads=args.threads)
-    print(format_table(report))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"written to {args.out}")
+    _write(report, format_table(report), args.out)
+
+
+def fleet_main(argv: list[str]) -> None:
+    """``python -m adlib.bench fleet ...``: :func:`run_fleet_benchmark` from the command line."""
+    parser = argparse.ArgumentParser(
+        prog="python -m adlib.bench fleet",
+        description="Fleet detector throughput: numpy, Dask and Spark side by side.",
+    )
+    parser.add_argument("--series", type=int, default=16_000, help="series (16000)")
+    parser.add_argument("--steps", type=int, default=288, help="five-minute steps scored (288)")
+    parser.add_argument("--calibration-days", type=int, default=7, help="days to fit on (7)")
+    parser.add_argument("--partitions", type=int, default=4, help="Dask blocks of series (4)")
+    parser.add_argument(
+        "--buckets", type=int, nargs="+", default=[16, 64], help="Spark buckets (16 64)"
+    )
+    parser.add_argument(
+        "--intervals", type=float, nargs="+", default=[1.0, 5.0], help="triggers, s (1 5)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per engine (3)")
+    parser.add_argument("--no-spark", action="store_true", help="numpy and Dask only")
+    parser.add_argument(
+        "--out", type=Path, default=Path("build/bench_fleet.json"), help="JSON file"
+    )
+    args = parser.parse_args(argv)
+    report = run_fleet_benchmark(
+        n_series=args.series,
+        n_steps=args.steps,
+        calibration_days=args.calibration_days,
+        partitions=args.partitions,
+        buckets=args.buckets,
+        intervals=args.intervals,
+        spark=not args.no_spark,
+        repeats=args.repeats,
+    )
+    _write(report, format_fleet_report(report), args.out)
+
+
+def _write(report: dict, table: str, out: Path) -> None:
+    """Print ``table`` and write ``report`` as JSON to ``out``."""
+    print(table)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2))
+    print(f"written to {out}")
 
 
 if __name__ == "__main__":
