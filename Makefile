@@ -81,8 +81,10 @@ test: test-unit test-notebooks test-book
 test-book: book
 	ADLIB_BOOK_DIR=$(CURDIR)/build/book $(BIN)/python -m pytest -p no:cacheprovider -ra tests/test_book_site.py
 
+# Spark's tests share one session per worker: --dist loadgroup keeps them on one worker (one
+# JVM start instead of two); every other test is spread as usual.
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) tests
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(JOBS) --dist loadgroup tests
 
 # Re-executes every notebook ($(JOBS) workers, each notebook whole on one) and compares the
 # cells marked NBVAL_CHECK_OUTPUT exactly: what is identical on every platform. Notebooks

@@ -24,7 +24,14 @@ import pytest
 
 from adlib.fleet.detector import FleetDetector
 from adlib.fleet.spark import bucket_series, score_batch, score_onnx
-from adlib.fleet.spark_session import PANDAS3_MESSAGE, check_java, java_version, local_spark
+from adlib.fleet.spark_session import (
+    OWNER_FILE,
+    PANDAS3_MESSAGE,
+    check_java,
+    java_version,
+    local_spark,
+    remove_stale_scratch,
+)
 from adlib.fleet.stream_job import save_detector
 from adlib.fleet.streaming import (
     committed_batches,
@@ -41,6 +48,7 @@ N_SERIES, N_STEPS = 200, 12
 # deprecated keyword; the tests below show the results equal the numpy reference under
 # pandas 3. Only these two messages are ignored (local_spark does the same outside pytest).
 pytestmark = [
+    pytest.mark.xdist_group("spark"),
     pytest.mark.filterwarnings(f"ignore:{PANDAS3_MESSAGE}:FutureWarning"),
     pytest.mark.filterwarnings("ignore:The copy keyword is deprecated:DeprecationWarning"),
 ]
@@ -190,6 +198,7 @@ def test_stream_resumes_exactly_once_after_its_driver_is_killed(spark, detector,
         job.wait()
         log.close()
     assert committed_batches(tmp_path / "checkpoint") < N_STEPS  # killed mid-stream
+    assert len(remove_stale_scratch(tmp_path)) == 1  # the killed job's Spark scratch
     args = (spark, detector, tmp_path / "source", tmp_path / "out", tmp_path / "checkpoint", 4)
     query = start_stream(*args, fmt="json", max_files_per_trigger=N_STEPS, trigger_seconds=None)
     query.awaitTermination(120)
@@ -231,23 +240,51 @@ def test_packed_stream_scores_equal_numpy_and_keeps_bad_rows(spark, detector, tm
     assert progress_table(query)["input_rows"].sum() == values.size + 4
 
 
-def test_onnx_scores_in_spark_equal_onnx_runtime(spark, tmp_path):
-    from adlib.detectors import AutoencoderDetector
-    from adlib.serve import OnnxScorer, export_onnx
+def reconstruction_model(path: Path, n_features: int) -> Path:
+    """A tiny ONNX scorer built by hand (no torch export): mean squared error of x @ W vs x.
 
-    rng = np.random.default_rng(4)
-    X = rng.normal(size=(300, 4)) * np.array([1.0, 5.0, 0.1, 2.0])
-    model = AutoencoderDetector(hidden=(8,), latent_dim=2, epochs=2, random_state=0, device="cpu")
-    path = export_onnx(model.fit(X), tmp_path / "model.onnx")
+    It carries the metadata adlib.serve.export_onnx writes, so OnnxScorer reads it like
+    an exported autoencoder; the test is about running it inside Spark.
+    """
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    weights = np.random.default_rng(7).normal(size=(n_features, n_features))
+    nodes = [
+        helper.make_node("MatMul", ["x", "W"], ["y"]),
+        helper.make_node("Sub", ["y", "x"], ["e"]),
+        helper.make_node("Mul", ["e", "e"], ["e2"]),
+        helper.make_node("ReduceMean", ["e2", "axes"], ["score"], keepdims=0),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "reconstruction",
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["batch", n_features])],
+        [helper.make_tensor_value_info("score", TensorProto.DOUBLE, ["batch"])],
+        [numpy_helper.from_array(weights, "W"), numpy_helper.from_array(np.array([1]), "axes")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], ir_version=10)
+    helper.set_model_props(model, {"adlib_detector": "handmade", "input_kind": "rows"})
+    onnx.save(model, path)
+    return path
+
+
+def test_onnx_scores_in_spark_equal_onnx_runtime(spark, tmp_path):
+    from adlib.serve import OnnxScorer
+
+    X = np.random.default_rng(4).normal(size=(300, 4))
+    path = reconstruction_model(tmp_path / "model.onnx", 4)
     columns = ["f0", "f1", "f2", "f3"]
     frame = pd.DataFrame(X, columns=columns).assign(service=np.arange(300) % 7, step=np.arange(300))
-    scored = score_onnx(spark, spark.createDataFrame(frame), path, columns).toPandas()
+    frame = spark.createDataFrame(frame)  # two partitions: one ONNX Runtime session each
+    scored = score_onnx(spark, frame, path, columns).toPandas()
     scored = scored.sort_values("step", ignore_index=True)
-    np.testing.assert_allclose(scored["score"], OnnxScorer(path).score_samples(X), rtol=1e-6)
+    np.testing.assert_allclose(scored["score"], OnnxScorer(path).score_samples(X), rtol=1e-12)
+    assert np.array_equal(scored["service"], np.arange(300) % 7)
     with pytest.raises(ValueError, match="takes 4 inputs"):
-        score_onnx(spark, spark.createDataFrame(frame), path, columns[:3])
+        score_onnx(spark, frame, path, columns[:3])
     with pytest.raises(ValueError, match="does not exist"):
-        score_onnx(spark, spark.createDataFrame(frame), tmp_path / "missing.onnx", columns)
+        score_onnx(spark, frame, tmp_path / "missing.onnx", columns)
 
 
 def test_bad_arguments_are_refused(spark, detector, tmp_path):
@@ -271,6 +308,23 @@ def test_bad_arguments_are_refused(spark, detector, tmp_path):
     start_stream(*args, 4, trigger_seconds=None).awaitTermination(120)
     with pytest.raises(ValueError, match="restart with the same detector and n_buckets"):
         start_stream(*args, 5)
+
+
+def test_scratch_of_dead_sessions_is_removed(tmp_path):
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for name, pid in (
+        ("adlib-spark-dead", finished.stdout.strip()),
+        ("adlib-spark-live", os.getpid()),
+    ):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / OWNER_FILE).write_text(str(pid))
+    assert remove_stale_scratch(tmp_path) == [tmp_path / "adlib-spark-dead"]
+    assert (tmp_path / "adlib-spark-live").is_dir()
 
 
 def test_java_that_is_missing_or_too_old_is_refused(tmp_path, monkeypatch):

@@ -26,6 +26,7 @@ from adlib.data.simulators.services import (
     STEP_MINUTES,
     STEPS_PER_DAY,
     _traffic_profile,
+    service_parameters,
 )
 
 #: Largest array a call returns, in bytes; ask for fewer steps at a time beyond it.
@@ -258,21 +259,10 @@ def simulate_fleet(
             f"metrics would exceed {MAX_BYTES / 2**30:.0f} GiB; simulate fewer."
         )
     rng = make_rng(seed)
-    services = pd.DataFrame(
-        {
-            "service": np.arange(n_services, dtype=np.int64),
-            "peak_requests_per_min": np.exp(rng.uniform(np.log(200), np.log(6000), n_services)),
-            "idle_cpu": rng.uniform(5.0, 12.0, n_services),
-            "peak_cpu": rng.uniform(35.0, 80.0, n_services),
-            "idle_latency_ms": rng.uniform(40.0, 300.0, n_services),
-            "error_rate": rng.uniform(0.0005, 0.008, n_services),
-            "maintenance_day": rng.integers(0, 7, n_services),
-            "maintenance_hour": rng.integers(1, 4, n_services),
-            "maintenance_cpu_points": rng.uniform(30.0, 50.0, n_services),
-            "maintenance_latency_factor": rng.uniform(1.5, 3.0, n_services),
-            "maintenance_error_rate": rng.uniform(0.02, 0.10, n_services),
-        }
-    )
+    services = service_parameters(rng, n_services)
+    services["maintenance_cpu_points"] = rng.uniform(30.0, 50.0, n_services)
+    services["maintenance_latency_factor"] = rng.uniform(1.5, 3.0, n_services)
+    services["maintenance_error_rate"] = rng.uniform(0.02, 0.10, n_services)
     instance_load = rng.uniform(0.8, 1.2, (n_services, n_instances))
     incidents = _schedule_incidents(rng, services, rate, n_days * STEPS_PER_DAY, warmup_days)
     return Fleet(n_services, n_instances, n_days, int(seed), services, instance_load, incidents)

@@ -23,7 +23,6 @@ import pandas as pd
 from adlib._validation import check_int
 from adlib.fleet.detector import FleetDetector, SeriesState
 
-ROWS_SCHEMA = "series long, step long, value double"
 SCORED_SCHEMA = "series long, step long, value double, z double, flag boolean"
 
 

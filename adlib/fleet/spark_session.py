@@ -25,6 +25,7 @@ from pathlib import Path
 
 from adlib._validation import check_int
 
+SCRATCH_PREFIX, OWNER_FILE = "adlib-spark-", "owner.pid"
 #: Spark 4.3 runs on Java 17 or newer.
 MIN_JAVA = 17
 JAVA_HELP = (
@@ -167,7 +168,9 @@ def local_spark(
     filter_pandas3_warning()
     saved = {name: os.environ.get(name) for name in _worker_environment()}
     os.environ.update(_worker_environment())
-    with tempfile.TemporaryDirectory(prefix="adlib-spark-", dir=tmp_root) as scratch:
+    remove_stale_scratch(tmp_root)
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=tmp_root) as scratch:
+        (Path(scratch) / OWNER_FILE).write_text(str(os.getpid()))
         (Path(scratch) / "tmp").mkdir()
         (Path(scratch) / "log4j2.properties").write_text(LOG4J_CONFIG)
         partitions = shuffle_partitions(cores, n_buckets)
@@ -183,6 +186,26 @@ def local_spark(
             _stop_queries(spark)
             spark.stop()
             _restore_environment(saved)
+
+
+def remove_stale_scratch(tmp_root: str | Path | None = None) -> list:
+    """Remove scratch directories left by sessions whose process died; returns them.
+
+    A process killed by a signal never reaches the end of its ``with local_spark``, so its
+    temporary directory stays behind; each records its owner's process id, and the next
+    session removes those whose owner is gone.
+    """
+    root = Path(tmp_root or tempfile.gettempdir())
+    removed = []
+    for owner in root.glob(f"{SCRATCH_PREFIX}*/{OWNER_FILE}"):
+        try:
+            os.kill(int(owner.read_text()), 0)
+        except ProcessLookupError:
+            shutil.rmtree(owner.parent, ignore_errors=True)
+            removed.append(owner.parent)
+        except (ValueError, OSError):
+            continue
+    return removed
 
 
 def _restore_environment(saved: dict) -> None:

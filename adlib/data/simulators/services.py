@@ -104,18 +104,7 @@ def simulate_services(
     index = pd.date_range(START, periods=n_steps, freq=f"{STEP_MINUTES}min", name="timestamp")
     profile = _traffic_profile(index)
 
-    services = pd.DataFrame(
-        {
-            "service": np.arange(n_services, dtype=np.int64),
-            "peak_requests_per_min": np.exp(rng.uniform(np.log(200), np.log(6000), n_services)),
-            "idle_cpu": rng.uniform(5.0, 12.0, n_services),
-            "peak_cpu": rng.uniform(35.0, 80.0, n_services),
-            "idle_latency_ms": rng.uniform(40.0, 300.0, n_services),
-            "error_rate": rng.uniform(0.0005, 0.008, n_services),
-            "maintenance_day": rng.integers(0, 7, n_services),
-            "maintenance_hour": rng.integers(1, 4, n_services),
-        }
-    )
+    services = service_parameters(rng, n_services)
     frames, tables = [], []
     for service in services.itertuples(index=False):
         frame, table = _one_service(
@@ -127,6 +116,28 @@ def simulate_services(
     incidents = pd.concat(tables, ignore_index=True)
     incidents = incidents.sort_values(["start", "service"], kind="stable").reset_index(drop=True)
     return ServiceMetrics(frame=frame, incidents=incidents, services=services)
+
+
+def service_parameters(rng: np.random.Generator, n_services: int) -> pd.DataFrame:
+    """One row per service: its traffic, CPU, latency, error rate and maintenance slot.
+
+    Drawn from ``rng`` in a fixed order (notebooks 13 and 14 share it): ``service``,
+    ``peak_requests_per_min`` (200-6,000, log-uniform), ``idle_cpu`` (5-12 %), ``peak_cpu``
+    (35-80 %), ``idle_latency_ms`` (40-300), ``error_rate`` (0.05-0.8 %), ``maintenance_day``
+    (0 = Monday) and ``maintenance_hour`` (1-3).
+    """
+    return pd.DataFrame(
+        {
+            "service": np.arange(n_services, dtype=np.int64),
+            "peak_requests_per_min": np.exp(rng.uniform(np.log(200), np.log(6000), n_services)),
+            "idle_cpu": rng.uniform(5.0, 12.0, n_services),
+            "peak_cpu": rng.uniform(35.0, 80.0, n_services),
+            "idle_latency_ms": rng.uniform(40.0, 300.0, n_services),
+            "error_rate": rng.uniform(0.0005, 0.008, n_services),
+            "maintenance_day": rng.integers(0, 7, n_services),
+            "maintenance_hour": rng.integers(1, 4, n_services),
+        }
+    )
 
 
 def _one_service(
