@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from adlib._validation import _check_finite, _check_magnitude, check_int, check_real
+from adlib._validation import as_float_matrix, check_int, check_real
 
 #: Below this |ξ| the GPD tail is treated as exponential (the ξ → 0 limit).
 _EXPONENTIAL_SHAPE = 1e-8
@@ -124,7 +124,7 @@ class FleetDetector:
 
     def fit(self, values: object) -> FleetDetector:
         """Calibrate on ``values`` (T, n_series), T > warmup + 10: state and thresholds."""
-        values = _as_steps(values, "values")
+        values = as_float_matrix(values, "values")
         if values.shape[0] <= self.warmup + 10:
             raise ValueError(
                 f"values has {values.shape[0]} steps; calibration needs more than warmup + 10 "
@@ -142,7 +142,7 @@ class FleetDetector:
 
         ``state`` covers series 0..n-1 (default: the fitted ``state_``); it is not modified.
         """
-        values = _as_steps(values, "values")
+        values = as_float_matrix(values, "values")
         state = self._check_state(state, values.shape[1])
         mean, var, count = state.mean.copy(), state.var.copy(), state.count.copy()
         z = np.empty_like(values)
@@ -158,7 +158,7 @@ class FleetDetector:
         """
         series = np.asarray(series, dtype=np.int64)
         step = np.asarray(step, dtype=np.int64)
-        value = _as_steps(np.asarray(value, dtype=np.float64).reshape(1, -1), "value")[0]
+        value = as_float_matrix(np.asarray(value, dtype=np.float64).reshape(1, -1), "value")[0]
         if not series.shape == step.shape == value.shape:
             raise ValueError("series, step and value must be 1-D and of the same length.")
         where = state.positions(series)
@@ -226,7 +226,7 @@ def tail_thresholds(scores: object, risk: float, tail_level: float = 0.98) -> np
     with the mean excess. Moments instead of maximum likelihood: closed form, so a million
     series are fitted at once.
     """
-    scores = _as_steps(scores, "scores")
+    scores = as_float_matrix(scores, "scores")
     risk = check_real(risk, "risk", low=0.0, high=1.0 - tail_level, inclusive=False)
     u = np.quantile(scores, tail_level, axis=0)
     over = scores > u
@@ -247,26 +247,3 @@ def tail_thresholds(scores: object, risk: float, tail_level: float = 0.98) -> np
         u - scale * np.log(ratio),
         u + scale / safe_shape * (ratio ** (-safe_shape) - 1.0),
     )
-
-
-def _as_steps(values: object, name: str) -> np.ndarray:
-    """``values`` as a finite float64 array (T, n_series) with T, n >= 1."""
-    if isinstance(values, np.ndarray) and values.dtype.kind in "fiu":
-        array = values.astype(np.float64, copy=False)
-    else:
-        try:
-            array = np.asarray(values)
-        except (TypeError, ValueError) as error:
-            raise TypeError(f"{name} must be a numeric array (T, n_series): {error}") from None
-        if array.dtype.kind == "c":
-            raise TypeError(f"{name} is complex; pass real values (take .real or abs first).")
-        if array.dtype.kind not in "fiub":
-            raise TypeError(f"{name} must hold numbers, got dtype {array.dtype}.")
-        array = array.astype(np.float64)
-    if array.ndim != 2 or 0 in array.shape:
-        raise ValueError(
-            f"{name} must be 2-D (T steps, n_series) and non-empty, got shape {array.shape}."
-        )
-    _check_finite(array, name)
-    _check_magnitude(array, name)
-    return array
